@@ -1,0 +1,136 @@
+"""`python -m detector scan PATH...`: the detection query over downloaded CloudTrail logs, no AWS account needed."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from detector.findings import Report
+from detector.local import UsageError, scan
+from detector.window import Window
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-20") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m detector",
+        description="Find S3 clients that sign with SigV2, run outdated SDKs or use TLS 1.0/1.1.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    scan_parser = commands.add_parser(
+        "scan",
+        help="scan downloaded CloudTrail log files",
+        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
+    )
+    scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
+    scan_parser.add_argument("--since", type=iso_date, help="first day to scan, YYYY-MM-DD (UTC)")
+    scan_parser.add_argument("--until", type=iso_date, help="last day to scan, YYYY-MM-DD (UTC), included")
+    scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    errors = Console(stderr=True)
+    try:
+        window = Window(args.since, args.until)
+        report = run_scan(args.paths, window, errors)
+    except (UsageError, ValueError) as error:
+        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        return EXIT_USAGE
+    for skipped in report.files_skipped:
+        errors.print(f"[yellow]skipped[/] {skipped.path}: {skipped.error}", highlight=False, soft_wrap=True)
+    write_report(report, args.format, args.output)
+    return EXIT_OK
+
+
+def run_scan(paths: Sequence[str], window: Window, console: Console) -> Report:
+    """The scan with a progress bar on a terminal."""
+    with Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("files"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    ) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan(
+            paths,
+            window,
+            on_files=lambda total: progress.update(task, total=total),
+            on_progress=lambda done: progress.advance(task, done),
+        )
+
+
+def write_report(report: Report, format_: str, output: Path | None) -> None:
+    if format_ == "json":
+        text = report.to_json()
+    elif format_ == "csv":
+        text = report.to_csv()
+    else:
+        console = Console(file=sys.stdout if output is None else None, record=output is not None, width=160)
+        print_table(report, console)
+        if output is None:
+            return
+        text = console.export_text()
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+def print_table(report: Report, console: Console) -> None:
+    """A summary line, then one row per finding with its reasons and what to change."""
+    window = report.window.to_dict()
+    span = f"{window['since'] or 'start'} .. {window['until'] or 'end'}"
+    counts = ", ".join(f"{count} {reason}" for reason, count in report.counts_by_reason().items() if count)
+    console.print(
+        f"Scanned {report.files_scanned} files, {report.events_scanned} events ({span}); "
+        f"{len(report.files_skipped)} files skipped. "
+        f"{len(report.findings)} findings" + (f": {counts}." if counts else ".")
+    )
+    if not report.findings:
+        return
+    table = Table(show_lines=False)
+    table.add_column("Requests", justify="right")
+    table.add_column("Principal", no_wrap=True)
+    table.add_column("Source IP")
+    table.add_column("Client", max_width=30, overflow="fold")
+    table.add_column("Reasons")
+    table.add_column("What to change", min_width=48, overflow="fold")
+    for finding in report.findings:
+        if finding.client:
+            client = f"{finding.client} {finding.client_version or ''}".strip()
+        else:
+            client = finding.user_agent.strip("[]") or "(no user agent)"
+        table.add_row(
+            str(finding.requests),
+            Text(finding.principal_arn),
+            finding.source_ip or "",
+            Text(client),
+            " ".join(finding.reasons),
+            Text(finding.hint()),
+        )
+    console.print(table)

@@ -1,0 +1,117 @@
+"""One way to run a query with its window parameters and get rows back, on Athena or DuckDB.
+
+Both engines take the Athena (Trino) text of `queries/`; DuckDB runs it transpiled by sqlglot.
+Heavy imports (duckdb, sqlglot) load on first use so the Lambda bundle needs only boto3.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import duckdb
+
+Row = dict[str, Any]
+
+
+class Engine(Protocol):
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]: ...
+
+
+class QueryFailed(RuntimeError):
+    """Athena ended the query FAILED or CANCELLED (for example over the bytes-scanned cutoff)."""
+
+
+@cache
+def to_duckdb(sql: str) -> str:
+    """The Athena query as DuckDB SQL; the queries avoid the constructs sqlglot changes silently."""
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="athena", write="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+
+
+class DuckDBEngine:
+    """Runs on a DuckDB connection that already has the CloudTrail table (see `detector.local`)."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
+        cursor = self.connection.execute(to_duckdb(sql), list(parameters))
+        columns = [column[0] for column in cursor.description or ()]
+        return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+
+
+class AthenaEngine:
+    """Starts the query in a workgroup, waits with backoff, and reads every result page."""
+
+    def __init__(
+        self,
+        client: Any,
+        workgroup: str,
+        *,
+        first_poll_seconds: float = 1.0,
+        max_poll_seconds: float = 20.0,
+        timeout_seconds: float = 840.0,
+        sleep: Any = time.sleep,
+        clock: Any = time.monotonic,
+    ) -> None:
+        self.client = client
+        self.workgroup = workgroup
+        self.first_poll_seconds = first_poll_seconds
+        self.max_poll_seconds = max_poll_seconds
+        self.timeout_seconds = timeout_seconds
+        self.sleep = sleep
+        self.clock = clock
+
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
+        started = self.client.start_query_execution(
+            QueryString=sql,
+            WorkGroup=self.workgroup,
+            ExecutionParameters=[athena_literal(value) for value in parameters],
+        )
+        execution_id = started["QueryExecutionId"]
+        self.wait(execution_id)
+        return self.results(execution_id)
+
+    def wait(self, execution_id: str) -> dict[str, Any]:
+        deadline = self.clock() + self.timeout_seconds
+        delay = self.first_poll_seconds
+        while True:
+            execution = self.client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
+            status = execution["Status"]
+            state = status["State"]
+            if state == "SUCCEEDED":
+                return dict(execution)
+            if state in ("FAILED", "CANCELLED"):
+                reason = status.get("StateChangeReason") or status.get("AthenaError", {}).get("ErrorMessage", "")
+                raise QueryFailed(f"Athena query {execution_id} {state}: {reason or 'no reason given'}")
+            if self.clock() + delay > deadline:
+                self.client.stop_query_execution(QueryExecutionId=execution_id)
+                raise QueryFailed(f"Athena query {execution_id} still {state} after {self.timeout_seconds:.0f} s")
+            self.sleep(delay)
+            delay = min(delay * 2, self.max_poll_seconds)
+
+    def results(self, execution_id: str) -> list[Row]:
+        """Every page; the first row of the first page repeats the column names."""
+        paginator = self.client.get_paginator("get_query_results")
+        columns: list[str] = []
+        rows: list[Row] = []
+        for page in paginator.paginate(QueryExecutionId=execution_id, PaginationConfig={"PageSize": 1000}):
+            result_set = page["ResultSet"]
+            if not columns:
+                columns = [column["Name"] for column in result_set["ResultSetMetadata"]["ColumnInfo"]]
+            for row in result_set["Rows"]:
+                values = [cell.get("VarCharValue") for cell in row["Data"]]
+                if values == columns and not rows:
+                    continue
+                rows.append(dict(zip(columns, values, strict=True)))
+        return rows
+
+
+def athena_literal(value: str) -> str:
+    """Athena substitutes execution parameters as SQL text, so a string needs its quotes."""
+    return "'" + value.replace("'", "''") + "'"

@@ -1,0 +1,128 @@
+"""Findings and the report that carries them, as the local scan and the Lambda both write them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from detector.clients import by_name
+from detector.window import Window
+
+REASONS = ("legacy_tls", "outdated_sdk", "sigv2")
+
+LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
+
+PRESIGNED_HINT = "re-create the presigned URLs with SigV4 (the signer, not the fetcher, chose SigV2)"
+SIGV2_HINT = "switch the code that signs these requests to SigV4"
+TLS_HINT = "allow TLS 1.2 or newer in the client's runtime (OpenSSL, JDK, .NET)"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One (principal ARN, source IP, user agent) group with at least one reason."""
+
+    principal_arn: str
+    account_id: str | None
+    source_ip: str | None
+    user_agent: str
+    client: str | None
+    client_version: str | None
+    sigv4_default_version: str | None
+    signature_versions: list[str]
+    tls_versions: list[str]
+    auth_methods: list[str]
+    reasons: list[str]
+    requests: int
+    buckets: list[str]
+    event_names: list[str]
+    regions: list[str]
+    first_seen: str
+    last_seen: str
+    source: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> Finding:
+        """A result row of the detection query: list columns arrive comma-joined, numbers maybe as text."""
+        values: dict[str, Any] = {}
+        for name in (f.name for f in fields(cls)):
+            value = row.get(name)
+            if name in LIST_FIELDS:
+                value = sorted(part for part in (value or "").split(",") if part)
+            elif name == "requests":
+                value = int(value or 0)
+            elif value == "":
+                value = None if name != "user_agent" else ""
+            values[name] = value
+        values["user_agent"] = values["user_agent"] or ""
+        return cls(**values)
+
+    @property
+    def presigned(self) -> bool:
+        return "QueryString" in self.auth_methods
+
+    def hint(self) -> str:
+        """What the owner should change, most specific first."""
+        hints = []
+        client = by_name(self.client) if self.client else None
+        if "sigv2" in self.reasons and self.presigned:
+            hints.append(PRESIGNED_HINT)
+        if client and ("outdated_sdk" in self.reasons or "sigv2" in self.reasons):
+            hints.append(client.upgrade)
+        elif "sigv2" in self.reasons and not self.presigned:
+            hints.append(SIGV2_HINT)
+        if "legacy_tls" in self.reasons:
+            hints.append(TLS_HINT)
+        return "; ".join(hints)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if data["source"] is None:
+            del data["source"]
+        return data
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    error: str
+
+
+@dataclass
+class Report:
+    window: Window
+    files_scanned: int = 0
+    events_scanned: int = 0
+    files_skipped: list[SkippedFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    def counts_by_reason(self) -> dict[str, int]:
+        return {reason: sum(reason in f.reasons for f in self.findings) for reason in REASONS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "window": self.window.to_dict(),
+            "files_scanned": self.files_scanned,
+            "events_scanned": self.events_scanned,
+            "files_skipped": [asdict(skipped) for skipped in self.files_skipped],
+            "findings": [finding.to_dict() for finding in self.findings],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_csv(self) -> str:
+        """One line per finding; list fields joined with spaces."""
+        names = [f.name for f in fields(Finding)] + ["hint"]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for finding in self.findings:
+            row = {name: getattr(finding, name) for name in names[:-1]}
+            row.update({name: " ".join(row[name]) for name in LIST_FIELDS})
+            row["hint"] = finding.hint()
+            writer.writerow(row)
+        return buffer.getvalue()
