@@ -33,7 +33,7 @@ Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-request
 PARAMETER_COUNT = 4
 """Every query takes the window as four `?`: see `detector.window.Window.parameters`."""
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
