@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -19,6 +20,8 @@ from detector.window import Window
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+REPORT_WIDTH = 180
+"""Columns of the table when it goes to a file or a pipe, where there is no terminal to measure."""
 
 
 def iso_date(text: str) -> date:
@@ -90,7 +93,11 @@ def write_report(report: Report, format_: str, output: Path | None) -> None:
     elif format_ == "csv":
         text = report.to_csv()
     else:
-        console = Console(file=sys.stdout if output is None else None, record=output is not None, width=160)
+        console = Console(
+            file=sys.stdout if output is None else None,
+            record=output is not None,
+            width=None if output is None and sys.stdout.isatty() else REPORT_WIDTH,
+        )
         print_table(report, console)
         if output is None:
             return
@@ -113,13 +120,13 @@ def print_table(report: Report, console: Console) -> None:
     )
     if not report.findings:
         return
-    table = Table(show_lines=False)
-    table.add_column("Requests", justify="right")
-    table.add_column("Principal", no_wrap=True)
-    table.add_column("Source IP")
-    table.add_column("Client", max_width=30, overflow="fold")
-    table.add_column("Reasons")
-    table.add_column("What to change", min_width=48, overflow="fold")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Requests", justify="right", no_wrap=True)
+    table.add_column("Reasons", max_width=18)
+    table.add_column("Principal", overflow="fold", max_width=60)
+    table.add_column("Source IP", no_wrap=True)
+    table.add_column("Client", max_width=28, overflow="fold")
+    table.add_column("What to change", min_width=40, overflow="fold")
     for finding in report.findings:
         if finding.client:
             client = f"{finding.client} {finding.client_version or ''}".strip()
@@ -127,10 +134,10 @@ def print_table(report: Report, console: Console) -> None:
             client = finding.user_agent.strip("[]") or "(no user agent)"
         table.add_row(
             str(finding.requests),
+            " ".join(finding.reasons),
             Text(finding.principal_arn),
             finding.source_ip or "",
             Text(client),
-            " ".join(finding.reasons),
             Text(finding.hint()),
         )
     console.print(table)

@@ -29,6 +29,8 @@ class Client:
     sigv4_default: str
     upgrade: str
     source: str
+    example: str
+    """A product token as real agents carry it, for the docs and the tests."""
 
     @property
     def pattern(self) -> str:
@@ -46,6 +48,7 @@ CATALOG: tuple[Client, ...] = (
         "1.11.108",
         "upgrade aws-cli to ≥ 1.11.108 (or v2), or set s3.signature_version = s3v4 in ~/.aws/config",
         "POST and AWS agree; FIELD: 1.11.107 signs SigV2, 1.11.108 SigV4.",
+        "aws-cli/1.11.107",
     ),
     Client(
         "AWSPowerShell",
@@ -53,6 +56,7 @@ CATALOG: tuple[Client, ...] = (
         "3.3.0.0",
         "upgrade AWSPowerShell to ≥ 3.3.0.0 (or the AWS.Tools modules)",
         "POST says 3.1.10.0, AWS 2019 3.3.99, AWS now 3.3.0.0: we take the current AWS page.",
+        "AWSPowerShell/3.1.10.0",
     ),
     Client(
         "Boto3",
@@ -60,6 +64,7 @@ CATALOG: tuple[Client, ...] = (
         "1.4.6",
         "upgrade boto3 to ≥ 1.4.6, or pass botocore Config(signature_version='s3v4')",
         "POST and AWS agree. FIELD: botocore signs, so boto3 1.4.5 on botocore 1.5.71 already signs SigV4.",
+        "Boto3/1.4.5",
     ),
     Client(
         "Boto",
@@ -67,6 +72,7 @@ CATALOG: tuple[Client, ...] = (
         "2.49.0",
         "move to boto3; boto 2 signs SigV2 unless [s3] use-sigv4 = True is set in the boto config",
         "AWS names 2.49.0. FIELD: 2.49.0 still signs SigV2 by default; the sigv2 rule catches it.",
+        "Boto/2.48.0",
     ),
     Client(
         "Botocore",
@@ -74,6 +80,7 @@ CATALOG: tuple[Client, ...] = (
         "1.5.71",
         "upgrade botocore to ≥ 1.5.71, or pass Config(signature_version='s3v4')",
         "POST and AWS agree; FIELD: 1.5.70 signs SigV2.",
+        "Botocore/1.5.70",
     ),
     Client(
         "aws-sdk-java",
@@ -81,6 +88,7 @@ CATALOG: tuple[Client, ...] = (
         "1.11.201",
         "upgrade aws-sdk-java to ≥ 1.11.201, or move to the Java SDK v2",
         "POST says 1.11.x (comparator 1.11.0); AWS now names 1.11.201: the exact, later release.",
+        "aws-sdk-java/1.11.100",
     ),
     Client(
         "aws-sdk-dotnet",
@@ -88,6 +96,7 @@ CATALOG: tuple[Client, ...] = (
         "3.1.10.0",
         "upgrade AWSSDK.S3 to ≥ 3.1.10.0, or set AWSConfigsS3.UseSignatureVersion4 = true",
         "POST and AWS agree on 3.1.10; AWS's 3.3.0.0 note is about v3 packaging, not the default.",
+        "aws-sdk-dotnet-45/3.1.9.0",
     ),
     Client(
         "aws-sdk-nodejs",
@@ -95,6 +104,7 @@ CATALOG: tuple[Client, ...] = (
         "2.68.0",
         "upgrade aws-sdk to ≥ 2.68.0 (or v3), or pass signatureVersion: 'v4' to the S3 client",
         "POST and AWS agree; FIELD: 2.67.0 signs SigV2, 2.68.0 SigV4.",
+        "aws-sdk-nodejs/2.67.0",
     ),
     Client(
         "aws-sdk-php",
@@ -102,6 +112,7 @@ CATALOG: tuple[Client, ...] = (
         "3.0.0",
         "upgrade aws-sdk-php to v3 (on ≥ 2.7.4, set 'signature' => 'v4')",
         "POST says 3; AWS now allows ≥ 2.7.4 only with signature v4 set: the default changed in 3.",
+        "aws-sdk-php/2.8.0",
     ),
     Client(
         "aws-sdk-ruby",
@@ -109,6 +120,7 @@ CATALOG: tuple[Client, ...] = (
         "2.2.0",
         "upgrade aws-sdk to v3 (≥ 2.2.0 signs SigV4 by default), or pass signature_version: 'v4'",
         "POST says 2.2.0; AWS says upgrade to v3 (v2 is end of life): 2.2.0 is where the default changed.",
+        "aws-sdk-ruby/1.67.0",
     ),
 )
 
@@ -139,3 +151,13 @@ def parse_version(text: str) -> tuple[int, ...]:
         raise ValueError(f"not a numeric version: {text!r}")
     parts = tuple(int(part) for part in text.split("."))[:VERSION_PARTS]
     return parts + (0,) * (VERSION_PARTS - len(parts))
+
+
+def markdown_table() -> str:
+    """The catalog as the README shows it; a test keeps the README in step."""
+    lines = [
+        "| Client | User agent carries | SigV4 default since | Why this version |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {c.name} | `{c.example}` | {c.sigv4_default} | {c.source} |" for c in CATALOG]
+    return "\n".join(lines) + "\n"
