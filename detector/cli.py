@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -16,6 +17,7 @@ from rich.text import Text
 
 from detector.findings import Report
 from detector.local import UsageError, scan
+from detector.trace import ec2_clients, trace_sources
 from detector.window import Window
 
 EXIT_OK = 0
@@ -47,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan_parser.add_argument("--until", type=iso_date, help="last day to scan, YYYY-MM-DD (UTC), included")
     scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    scan_parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="name the instance, interface, role session or user behind each finding "
+        "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
+    )
     return parser
 
 
@@ -58,10 +66,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = Window(args.since, args.until)
         report = run_scan(args.paths, window, errors)
     except (UsageError, ValueError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False)
+        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
     for skipped in report.files_skipped:
         errors.print(f"[yellow]skipped[/] {skipped.path}: {skipped.error}", highlight=False, soft_wrap=True)
+    if args.trace:
+        report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)
     return EXIT_OK
 
@@ -94,7 +104,7 @@ def write_report(report: Report, format_: str, output: Path | None) -> None:
         text = report.to_csv()
     else:
         console = Console(
-            file=sys.stdout if output is None else None,
+            file=sys.stdout if output is None else io.StringIO(),
             record=output is not None,
             width=None if output is None and sys.stdout.isatty() else REPORT_WIDTH,
         )
@@ -124,7 +134,11 @@ def print_table(report: Report, console: Console) -> None:
     table.add_column("Requests", justify="right", no_wrap=True)
     table.add_column("Reasons", max_width=18)
     table.add_column("Principal", overflow="fold", max_width=60)
-    table.add_column("Source IP", no_wrap=True)
+    traced = any(finding.source for finding in report.findings)
+    if traced:
+        table.add_column("Source (traced)", max_width=34, overflow="fold")
+    else:
+        table.add_column("Source IP", no_wrap=True)
     table.add_column("Client", max_width=28, overflow="fold")
     table.add_column("What to change", min_width=40, overflow="fold")
     for finding in report.findings:
@@ -136,7 +150,7 @@ def print_table(report: Report, console: Console) -> None:
             str(finding.requests),
             " ".join(finding.reasons),
             Text(finding.principal_arn),
-            finding.source_ip or "",
+            Text(finding.source or "") if traced else finding.source_ip or "",
             Text(client),
             Text(finding.hint()),
         )

@@ -156,6 +156,7 @@ class LocalCatalog:
 
 
 _DUCKDB_NOISE = re.compile(r"^(?:IO|Invalid Input|Conversion|Binder) Error: ")
+_JSON_TRANSFORM = re.compile(r'^JSON transform error in file ".*", in record/value \d+: ')
 
 
 def describe_error(error: duckdb.Error) -> str:
@@ -166,8 +167,9 @@ def describe_error(error: duckdb.Error) -> str:
         return f"corrupt or truncated gzip file ({message}); download it again"
     if "malformed json" in lowered or ("json" in lowered and "pars" in lowered):
         return f"not valid JSON ({message})"
-    if "convert" in lowered or "cast" in lowered:
-        return f"not a CloudTrail log file: Records has the wrong shape ({message})"
+    if "transform error" in lowered or "convert" in lowered or "cast" in lowered:
+        detail = _JSON_TRANSFORM.sub("", message)
+        return f'not a CloudTrail log file: expected {{"Records": [{{...}}, ...]}} ({detail})'
     return message
 
 

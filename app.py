@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""CDK entry point: the only place that reads context and the environment.
+
+Account and region: context `account`/`region`, else CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION (set by the CLI from your
+credentials), else a dummy 111111111111/us-east-1 so `cdk synth` works offline. Deploying with the dummy fails at the
+CLI (the account does not match your credentials) rather than deploying somewhere unexpected.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from stacks.detector_stack import DetectorStack
+from stacks.settings import CONTEXT_KEYS, Settings
+
+DUMMY_ACCOUNT = "111111111111"
+DUMMY_REGION = "us-east-1"
+STACK_NAME = "LegacyS3ClientDetector"
+
+
+def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
+    """The stack with its settings from `app`'s context, checked by cdk-nag's AWS Solutions pack at synth.
+
+    Raises ValueError for an invalid setting.
+    """
+    settings = Settings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
+    env = cdk.Environment(
+        account=app.node.try_get_context("account") or environ.get("CDK_DEFAULT_ACCOUNT") or DUMMY_ACCOUNT,
+        region=app.node.try_get_context("region") or environ.get("CDK_DEFAULT_REGION") or DUMMY_REGION,
+    )
+    stack = DetectorStack(
+        app,
+        STACK_NAME,
+        settings=settings,
+        env=env,
+        description="Legacy S3 client detector: finds SigV2, outdated-SDK and TLS 1.0/1.1 callers of S3",
+    )
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return stack
+
+
+def main() -> None:
+    app = cdk.App()
+    try:
+        build(app, os.environ)
+    except ValueError as error:
+        sys.exit(f"Invalid setting: {error}")
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

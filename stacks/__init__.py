@@ -1,0 +1,1 @@
+"""The CDK side: settings, the constructs and the one stack that composes them."""

@@ -1,0 +1,242 @@
+"""Deployment settings: one frozen dataclass, built from CDK context in `app.py` and validated here.
+
+Every context key, its default (the same defaults are written in `cdk.json`) and its rule:
+
+| key                       | default          | allowed                                                        |
+|---------------------------|------------------|----------------------------------------------------------------|
+| alertEmails               | []               | JSON list or comma-separated email addresses                   |
+| schedule                  | rate(1 day)      | EventBridge `rate(N unit)` (at most 167 hours) or `cron(6 fields)` |
+| windowDays                | 1                | integer 1..30                                                  |
+| logRetentionDays          | 90               | integer 1..3650                                                |
+| keepLogsOnDestroy         | false            | true / false                                                   |
+| watchedBuckets            | [] (all buckets) | S3 bucket names                                                |
+| athenaBytesScannedCutoff  | 1000000000       | integer >= 10000000 (Athena's minimum)                         |
+| notifyWhenClean           | false            | true / false                                                   |
+| kmsKeyArn                 | "" (none)        | arn:<partition>:kms:<region>:<account>:key/<id>                |
+| regions                   | "all"            | "all" (every commercial region) or AWS region names             |
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import timedelta
+from typing import Any
+
+from aws_cdk import region_info
+
+MIN_BYTES_SCANNED_CUTOFF = 10_000_000
+"""Athena rejects a smaller `BytesScannedCutoffPerQuery` (API_WorkGroupConfiguration)."""
+
+MAX_SCHEDULE_INTERVAL = timedelta(hours=167)
+"""The missed-run alarm's period is the interval plus an hour, and CloudWatch caps an alarm's range at 7 days."""
+
+CRON_ASSUMED_INTERVAL = timedelta(days=1)
+"""A cron schedule's period is not derived; the missed-run alarm assumes at most one day between runs."""
+
+_EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+_RATE = re.compile(r"^rate\((?P<value>[1-9][0-9]*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+def known_regions() -> list[str]:
+    """Every region the pinned aws-cdk-lib knows."""
+    return sorted(region.name for region in region_info.RegionInfo.regions)
+
+
+def commercial_regions() -> tuple[str, ...]:
+    """The `aws` partition's regions: the multi-region trail records them all, and outdated SDKs or
+    legacy TLS matter in every region, not only in the eight where SigV2 still works."""
+    return tuple(sorted(region.name for region in region_info.RegionInfo.regions if region.partition == "aws"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    alert_emails: tuple[str, ...] = ()
+    schedule: str = "rate(1 day)"
+    window_days: int = 1
+    log_retention_days: int = 90
+    keep_logs_on_destroy: bool = False
+    watched_buckets: tuple[str, ...] = ()
+    """Empty: record data events for every bucket except the stack's own."""
+    athena_bytes_scanned_cutoff: int = 1_000_000_000
+    notify_when_clean: bool = False
+    kms_key_arn: str | None = None
+    regions: tuple[str, ...] = commercial_regions()
+    """The `region` partition values of the table; the trail itself records every region."""
+
+    @property
+    def schedule_interval(self) -> timedelta:
+        """Time between two scheduled runs; a day for cron expressions."""
+        match = _RATE.match(self.schedule)
+        if match is None:
+            return CRON_ASSUMED_INTERVAL
+        return timedelta(seconds=int(match["value"]) * _UNIT_SECONDS[match["unit"].rstrip("s")])
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> Settings:
+        """Build from raw context values (strings from `-c key=value`, JSON values from cdk.json).
+
+        A missing or None key takes the default. Raises ValueError naming the key, the value and what is allowed.
+        """
+
+        def get(key: str, parse: Callable[[str, Any], Any], default: Any) -> Any:
+            value = context.get(key)
+            return default if value is None else parse(key, value)
+
+        defaults = cls()
+        return cls(
+            alert_emails=get("alertEmails", _emails, defaults.alert_emails),
+            schedule=get("schedule", _schedule, defaults.schedule),
+            window_days=get("windowDays", _int_between(1, 30), defaults.window_days),
+            log_retention_days=get("logRetentionDays", _int_between(1, 3650), defaults.log_retention_days),
+            keep_logs_on_destroy=get("keepLogsOnDestroy", _bool, defaults.keep_logs_on_destroy),
+            watched_buckets=get("watchedBuckets", _buckets, defaults.watched_buckets),
+            athena_bytes_scanned_cutoff=get(
+                "athenaBytesScannedCutoff",
+                _int_between(MIN_BYTES_SCANNED_CUTOFF, None),
+                defaults.athena_bytes_scanned_cutoff,
+            ),
+            notify_when_clean=get("notifyWhenClean", _bool, defaults.notify_when_clean),
+            kms_key_arn=get("kmsKeyArn", _kms_key_arn, defaults.kms_key_arn),
+            regions=get("regions", _regions, defaults.regions),
+        )
+
+
+CONTEXT_KEYS: tuple[str, ...] = (
+    "alertEmails",
+    "schedule",
+    "windowDays",
+    "logRetentionDays",
+    "keepLogsOnDestroy",
+    "watchedBuckets",
+    "athenaBytesScannedCutoff",
+    "notifyWhenClean",
+    "kmsKeyArn",
+    "regions",
+)
+assert len(CONTEXT_KEYS) == len(fields(Settings))
+
+
+def _fail(key: str, value: Any, problem: str, allowed: str) -> ValueError:
+    return ValueError(f"context {key!r}: {value!r} {problem}; {allowed}")
+
+
+def _list(key: str, value: Any, example: str) -> list[str]:
+    """A JSON list, a JSON list in a string, or a comma-separated string."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError:
+                raise _fail(key, value, "is not a valid JSON list", f"give a list like {example}") from None
+        else:
+            value = [part for part in (p.strip() for p in text.split(",")) if part]
+    if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+        raise _fail(key, value, "is not a list of strings", f"give a list like {example}")
+    return [item.strip() for item in value]
+
+
+def _emails(key: str, value: Any) -> tuple[str, ...]:
+    example = '["ops@example.com"]'
+    emails = _list(key, value, example)
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise _fail(key, email, "is not an email address", f"give a list like {example}")
+    return tuple(dict.fromkeys(emails))
+
+
+def _schedule(key: str, value: Any) -> str:
+    allowed = (
+        "give an EventBridge expression like 'rate(1 day)', 'rate(12 hours)' or 'cron(0 6 * * ? *)'"
+        f" (a rate is at most {int(MAX_SCHEDULE_INTERVAL.total_seconds() // 3600)} hours)"
+    )
+    if not isinstance(value, str):
+        raise _fail(key, value, "is not a schedule expression", allowed)
+    text = value.strip()
+    rate = _RATE.match(text)
+    if rate:
+        number, unit = int(rate["value"]), rate["unit"]
+        if (number == 1) != (not unit.endswith("s")):
+            raise _fail(
+                key, value, f"uses {unit!r} with {number}", "write 'rate(1 day)' but 'rate(2 days)'; " + allowed
+            )
+        if Settings(schedule=text).schedule_interval > MAX_SCHEDULE_INTERVAL:
+            raise _fail(key, value, "is too far apart for the missed-run alarm", allowed)
+        return text
+    if _CRON.match(text):
+        return text
+    raise _fail(key, value, "is not a rate(...) or cron(...) expression", allowed)
+
+
+def _int_between(low: int, high: int | None) -> Callable[[str, Any], int]:
+    def parse(key: str, value: Any) -> int:
+        allowed = f"give a whole number >= {low}" + (f" and <= {high}" if high is not None else "")
+        number = value
+        if isinstance(value, str):
+            try:
+                number = int(value.strip().replace("_", ""))
+            except ValueError:
+                raise _fail(key, value, "is not a whole number", allowed) from None
+        if isinstance(number, bool) or not isinstance(number, int):
+            raise _fail(key, value, "is not a whole number", allowed)
+        if number < low or (high is not None and number > high):
+            raise _fail(key, value, "is out of range", allowed)
+        return number
+
+    return parse
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _fail(key, value, "is not a boolean", "give true or false")
+
+
+def _buckets(key: str, value: Any) -> tuple[str, ...]:
+    example = '["my-bucket"]'
+    buckets = _list(key, value, example)
+    for bucket in buckets:
+        if not _BUCKET.match(bucket) or ".." in bucket or _IP_ADDRESS.match(bucket):
+            raise _fail(
+                key,
+                bucket,
+                "is not an S3 bucket name",
+                f"give bucket names (3-63 characters: a-z, 0-9, '.', '-') in a list like {example}",
+            )
+    return tuple(dict.fromkeys(buckets))
+
+
+def _kms_key_arn(key: str, value: Any) -> str | None:
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    if not isinstance(value, str) or not _KMS_KEY_ARN.match(value.strip()):
+        raise _fail(
+            key,
+            value,
+            "is not a KMS key ARN",
+            "give 'arn:aws:kms:<region>:<account>:key/<key-id>' or leave it empty for a key the stack creates",
+        )
+    return value.strip()
+
+
+def _regions(key: str, value: Any) -> tuple[str, ...]:
+    known = known_regions()
+    if value == "all":
+        return commercial_regions()
+    regions = _list(key, value, '"all" or ["us-east-1", "eu-west-1"]')
+    if not regions:
+        raise _fail(key, value, "is empty", "give at least one region")
+    for region in regions:
+        if region not in known:
+            raise _fail(key, region, "is not a known AWS region", "allowed: " + ", ".join(known))
+    return tuple(dict.fromkeys(regions))

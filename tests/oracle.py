@@ -1,0 +1,492 @@
+"""The detection rules again, in plain Python over CloudTrail event dicts: what the SQL must agree with.
+
+Written apart from `queries/` on purpose: it takes only the catalog's data (client names,
+SigV4-default versions) and the SigV2 region list, and tokenizes agents and compares
+versions itself, so a shared mistake would need to be made twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from detector.clients import CATALOG
+from detector.queries import SIGV2_REGIONS
+
+Event = dict[str, Any]
+Row = dict[str, Any]
+
+LEGACY_TLS = ("TLSv1", "TLSv1.1")
+AWS_AGENT_MARKERS = ("amazonaws.com", "aws-internal", "S3Console", "AWSConsole", "StorageGateway")
+TOKEN_STARTS = " \t\n\r\f\v[("
+
+PRODUCTS: dict[str, Callable[[str], bool]] = {
+    "aws-cli": lambda name: name == "aws-cli",
+    "AWSPowerShell": lambda name: name in ("awspowershell", "awspowershell.netcore"),
+    "Boto3": lambda name: name == "boto3",
+    "Boto": lambda name: name == "boto",
+    "Botocore": lambda name: name == "botocore",
+    "aws-sdk-java": lambda name: name == "aws-sdk-java",
+    "aws-sdk-dotnet": lambda name: (
+        name == "aws-sdk-dotnet"
+        or (name.startswith("aws-sdk-dotnet-") and name.removeprefix("aws-sdk-dotnet-").isalnum())
+    ),
+    "aws-sdk-nodejs": lambda name: name == "aws-sdk-nodejs",
+    "aws-sdk-php": lambda name: name == "aws-sdk-php",
+    "aws-sdk-ruby": lambda name: name in ("aws-sdk-ruby", "aws-sdk-ruby2", "aws-sdk-ruby3"),
+}
+"""Which lower-cased product names before the `/` belong to each catalog client."""
+
+
+@dataclass(frozen=True)
+class OracleWindow:
+    since: date | None = None
+    until: date | None = None
+
+    def holds(self, event_time: str) -> bool:
+        moment = parse_time(event_time)
+        if self.since and moment < datetime.combine(self.since, datetime.min.time(), tzinfo=UTC):
+            return False
+        return not (self.until and moment >= datetime.combine(self.until + timedelta(days=1), datetime.min.time(), UTC))
+
+
+ALL_TIME = OracleWindow()
+
+
+def parse_time(text: str) -> datetime:
+    """`2026-11-20T12:00:00Z`, CloudTrail's eventTime."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
+        raise ValueError(f"eventTime {text!r} is not UTC")
+    return moment
+
+
+# --- reading log files -------------------------------------------------------------------------
+
+_PATH_DAY = re.compile(r"/CloudTrail/[^/]+/(\d{4})/(\d{2})/(\d{2})/")
+
+
+def read_events(paths: Iterable[Path], window: OracleWindow = ALL_TIME) -> list[Event]:
+    """Every record of the given log files whose delivery folder can hold events of the window."""
+    events: list[Event] = []
+    for path in paths:
+        day = _PATH_DAY.search(path.as_posix())
+        if day and window.since and date(*map(int, day.groups())) < window.since:
+            continue
+        if day and window.until and date(*map(int, day.groups())) > window.until + timedelta(days=1):
+            continue
+        raw = path.read_bytes()
+        text = gzip.decompress(raw) if path.name.endswith(".gz") else raw
+        events.extend(json.loads(text)["Records"])
+    return events
+
+
+def log_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.name.endswith((".json.gz", ".json")))
+
+
+# --- the rules ---------------------------------------------------------------------------------
+
+
+def is_aws_traffic(event: Event) -> bool:
+    identity = event.get("userIdentity") or {}
+    source_ip = event.get("sourceIPAddress") or ""
+    agent = event.get("userAgent") or ""
+    return (
+        identity.get("invokedBy") is not None
+        or source_ip.endswith("amazonaws.com")
+        or source_ip == "AWS Internal"
+        or any(marker in agent for marker in AWS_AGENT_MARKERS)
+    )
+
+
+def customer_events(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Event]:
+    """S3 data events of the window that AWS did not send on someone's behalf."""
+    return [
+        event
+        for event in events
+        if event.get("eventSource") == "s3.amazonaws.com"
+        and window.holds(event["eventTime"])
+        and not is_aws_traffic(event)
+    ]
+
+
+def principal(event: Event) -> str | None:
+    return (event.get("userIdentity") or {}).get("arn")
+
+
+def signature_version(event: Event) -> str | None:
+    return (event.get("additionalEventData") or {}).get("SignatureVersion")
+
+
+def auth_method(event: Event) -> str | None:
+    return (event.get("additionalEventData") or {}).get("AuthenticationMethod")
+
+
+def tls_version(event: Event) -> str | None:
+    return (event.get("tlsDetails") or {}).get("tlsVersion")
+
+
+def bucket(event: Event) -> str | None:
+    return (event.get("requestParameters") or {}).get("bucketName")
+
+
+def without_features(agent: str) -> str:
+    """The agent minus its UA 2.1 ` m/<features>` word, which changes per operation."""
+    words = agent.split(" ")
+    kept = [words[0]]
+    for word in words[1:]:
+        if word.startswith("m/"):
+            bracket = word.find("]")
+            if bracket >= 0:
+                kept[-1] += word[bracket:]
+            continue
+        kept.append(word)
+    return " ".join(kept)
+
+
+def product_versions(agent: str) -> list[tuple[str, str]]:
+    """(lower-cased product, version) for each `product/version` word: at the start or after a space, `[` or `(`."""
+    found = []
+    for start in range(len(agent)):
+        if start and agent[start - 1] not in TOKEN_STARTS:
+            continue
+        slash = agent.find("/", start)
+        if slash <= start:
+            continue
+        end = slash + 1
+        while end < len(agent) and (agent[end].isdigit() or agent[end] == "."):
+            end += 1
+        version = agent[slash + 1 : end].rstrip(".")
+        while ".." in version:
+            version = version[: version.index("..")]
+        if version and version[0].isdigit():
+            found.append((agent[start:slash].lower(), version))
+    return found
+
+
+@dataclass(frozen=True)
+class ClientInfo:
+    name: str
+    version: str
+    sigv4_default: str
+
+    @property
+    def outdated(self) -> bool:
+        return version_key(self.version) < version_key(self.sigv4_default)
+
+
+def version_key(version: str) -> tuple[int, int, int, int]:
+    parts = [int(part) for part in version.split(".")[:4]]
+    parts += [0] * (4 - len(parts))
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def identify(agent: str | None) -> ClientInfo | None:
+    """The catalog client an agent names; a wrapper listed earlier in the catalog wins over the SDK it carries."""
+    if not agent:
+        return None
+    products = product_versions(agent)
+    for client in CATALOG:
+        belongs = PRODUCTS[client.name]
+        for product, version in products:
+            if belongs(product):
+                return ClientInfo(client.name, version, client.sigv4_default)
+    return None
+
+
+def joined(values: Iterable[str | None]) -> str | None:
+    """Sorted distinct values, comma-joined; None when there are none (an aggregate over no rows)."""
+    present = sorted({value for value in values if value is not None})
+    return ",".join(present) if present else None
+
+
+def _sorted_list(values: Iterable[str | None]) -> list[str]:
+    return sorted({value for value in values if value})
+
+
+def _max(values: Iterable[str | None]) -> str | None:
+    present = [value for value in values if value is not None]
+    return max(present) if present else None
+
+
+def _group(events: Iterable[Event], key: Callable[[Event], tuple[Any, ...]]) -> dict[tuple[Any, ...], list[Event]]:
+    groups: dict[tuple[Any, ...], list[Event]] = defaultdict(list)
+    for event in events:
+        groups[key(event)].append(event)
+    return groups
+
+
+def _seen(events: Sequence[Event]) -> dict[str, str]:
+    times = [event["eventTime"] for event in events]
+    return {"first_seen": min(times), "last_seen": max(times)}
+
+
+# --- the detection query ---------------------------------------------------------------------
+
+
+def findings(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    """Finding fields per (ARN, source IP, agent without m/) that has a reason; anonymous callers never."""
+    rows = []
+    groups = _group(
+        (event for event in customer_events(events, window) if principal(event) is not None),
+        lambda event: (principal(event), event.get("sourceIPAddress"), without_features(event.get("userAgent") or "")),
+    )
+    for (arn, source_ip, _agent_key), members in groups.items():
+        agents = [event.get("userAgent") or "" for event in members]
+        shown = min(agents)
+        client = identify(shown)
+        reasons = []
+        if any(tls_version(event) in LEGACY_TLS for event in members):
+            reasons.append("legacy_tls")
+        if any((info := identify(agent)) is not None and info.outdated for agent in agents):
+            reasons.append("outdated_sdk")
+        if any(signature_version(event) == "SigV2" for event in members):
+            reasons.append("sigv2")
+        if not reasons:
+            continue
+        rows.append(
+            {
+                "principal_arn": arn,
+                "account_id": _max((event.get("userIdentity") or {}).get("accountId") for event in members),
+                "source_ip": source_ip or None,
+                "user_agent": shown,
+                "client": client.name if client else None,
+                "client_version": client.version if client else None,
+                "sigv4_default_version": client.sigv4_default if client else None,
+                "signature_versions": _sorted_list(map(signature_version, members)),
+                "tls_versions": _sorted_list(map(tls_version, members)),
+                "auth_methods": _sorted_list(map(auth_method, members)),
+                "reasons": reasons,
+                "requests": len(members),
+                "buckets": _sorted_list(map(bucket, members)),
+                "event_names": _sorted_list(event.get("eventName") for event in members),
+                "regions": _sorted_list(event.get("awsRegion") for event in members),
+                **_seen(members),
+            }
+        )
+    return rows
+
+
+# --- the other named queries -----------------------------------------------------------------
+
+
+def s3_requests(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    groups = _group(
+        customer_events(events, window),
+        lambda event: (principal(event), event.get("sourceIPAddress"), event.get("userAgent")),
+    )
+    return [
+        {"principal_arn": arn, "source_ip": ip, "user_agent": agent, "requests": len(members), **_seen(members)}
+        for (arn, ip, agent), members in groups.items()
+    ]
+
+
+def sigv2_region_user_agents(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    in_regions = [
+        event
+        for event in customer_events(events, window)
+        if event.get("awsRegion") in SIGV2_REGIONS and event.get("userAgent") is not None
+    ]
+    rows = []
+    for (agent,), members in _group(in_regions, lambda event: (event["userAgent"],)).items():
+        client = identify(agent)
+        rows.append(
+            {
+                "user_agent": agent,
+                "client": client.name if client else None,
+                "client_version": client.version if client else None,
+                "requests": len(members),
+            }
+        )
+    return rows
+
+
+def outdated_clients(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    rows = []
+    for (agent,), members in _group(customer_events(events, window), lambda event: (event.get("userAgent"),)).items():
+        client = identify(agent)
+        if client is None or not client.outdated:
+            continue
+        rows.append(
+            {
+                "user_agent": agent,
+                "client": client.name,
+                "client_version": client.version,
+                "sigv4_default_version": client.sigv4_default,
+                "principals": joined(map(principal, members)),
+                "requests": len(members),
+            }
+        )
+    return rows
+
+
+def sigv2_requests(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    signed_v2 = [event for event in customer_events(events, window) if signature_version(event) == "SigV2"]
+    groups = _group(
+        signed_v2,
+        lambda event: (
+            principal(event),
+            event.get("sourceIPAddress"),
+            event.get("userAgent"),
+            auth_method(event),
+            bucket(event),
+            event.get("eventName"),
+        ),
+    )
+    return [
+        {
+            "principal_arn": arn,
+            "source_ip": ip,
+            "user_agent": agent,
+            "auth_method": method,
+            "bucket": bucket_name,
+            "event_name": name,
+            "requests": len(members),
+            **_seen(members),
+        }
+        for (arn, ip, agent, method, bucket_name, name), members in groups.items()
+    ]
+
+
+def requesters(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    return [
+        {
+            "principal_arn": arn,
+            "requests": len(members),
+            "sigv2_requests": sum(signature_version(event) == "SigV2" for event in members),
+            "legacy_tls_requests": sum(tls_version(event) in LEGACY_TLS for event in members),
+            "user_agents": len({event["userAgent"] for event in members if event.get("userAgent") is not None}),
+            "source_ips": len(
+                {event["sourceIPAddress"] for event in members if event.get("sourceIPAddress") is not None}
+            ),
+        }
+        for (arn,), members in _group(customer_events(events, window), lambda event: (principal(event),)).items()
+    ]
+
+
+def legacy_tls(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    old_tls = [event for event in customer_events(events, window) if tls_version(event) in LEGACY_TLS]
+    groups = _group(
+        old_tls,
+        lambda event: (principal(event), event.get("sourceIPAddress"), event.get("userAgent"), tls_version(event)),
+    )
+    return [
+        {
+            "principal_arn": arn,
+            "source_ip": ip,
+            "user_agent": agent,
+            "tls_version": tls,
+            "requests": len(members),
+            **_seen(members),
+        }
+        for (arn, ip, agent, tls), members in groups.items()
+    ]
+
+
+QUERIES: dict[str, Callable[[Iterable[Event], OracleWindow], list[Row]]] = {
+    "detection": findings,
+    "s3_requests": s3_requests,
+    "sigv2_region_user_agents": sigv2_region_user_agents,
+    "outdated_clients": outdated_clients,
+    "sigv2_requests": sigv2_requests,
+    "requesters": requesters,
+    "legacy_tls": legacy_tls,
+}
+
+
+def canonical(rows: Iterable[Row]) -> list[str]:
+    """Rows as sorted JSON texts, so result sets compare whatever their order and number types."""
+    return sorted(json.dumps({k: _plain(v) for k, v in row.items()}, sort_keys=True) for row in rows)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, bool) or value is None or isinstance(value, str | list):
+        return value
+    if isinstance(value, int | float) or hasattr(value, "__int__"):
+        return int(value)
+    return value
+
+
+# --- writing log files -----------------------------------------------------------------------
+
+ACCOUNT = "111122223333"
+DAY = date(2026, 11, 20)
+
+
+def cloudtrail_event(
+    *,
+    arn: str | None = f"arn:aws:iam::{ACCOUNT}:user/app",
+    agent: str | None = "[aws-sdk-java/2.29.0 Linux/6.1 OpenJDK_64-Bit_Server_VM/21.0.5+11-LTS java/21.0.5]",
+    signature: str | None = "SigV4",
+    tls: str | None = "TLSv1.3",
+    when: str = "2026-11-20T12:00:00Z",
+    region: str = "us-east-1",
+    source_ip: str | None = "10.0.0.1",
+    bucket_name: str = "example-bucket",
+    event_name: str = "GetObject",
+    auth: str | None = "AuthHeader",
+    **extra: Any,
+) -> Event:
+    """An S3 data event as CloudTrail writes it; a None argument leaves its field out."""
+    identity: dict[str, Any] = {"type": "IAMUser", "accountId": ACCOUNT, "principalId": "AIDAEXAMPLE"}
+    if arn is not None:
+        identity["arn"] = arn
+    event: Event = {
+        "eventVersion": "1.10",
+        "userIdentity": identity,
+        "eventTime": when,
+        "eventSource": "s3.amazonaws.com",
+        "eventName": event_name,
+        "awsRegion": region,
+        "requestParameters": {"bucketName": bucket_name, "key": "a/b.txt"},
+        "eventType": "AwsApiCall",
+        "recipientAccountId": ACCOUNT,
+        "resources": [{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket_name}", "accountId": ACCOUNT}],
+    }
+    if source_ip is not None:
+        event["sourceIPAddress"] = source_ip
+    if agent is not None:
+        event["userAgent"] = agent
+    additional = {
+        name: value for name, value in (("SignatureVersion", signature), ("AuthenticationMethod", auth)) if value
+    }
+    if additional:
+        event["additionalEventData"] = additional
+    if tls is not None:
+        event["tlsDetails"] = {"tlsVersion": tls, "cipherSuite": "ECDHE-RSA-AES128-GCM-SHA256"}
+    event.update(extra)
+    return event
+
+
+@dataclass
+class LogTree:
+    """Log files written where CloudTrail would put them, under `root`."""
+
+    root: Path
+
+    def write(
+        self,
+        events: Sequence[Event],
+        *,
+        day: date = DAY,
+        region: str = "us-east-1",
+        account: str = ACCOUNT,
+        organization: str | None = None,
+        name: str | None = None,
+    ) -> Path:
+        prefix = f"AWSLogs/{organization}/{account}" if organization else f"AWSLogs/{account}"
+        folder = self.root / prefix / "CloudTrail" / region / f"{day:%Y/%m/%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (
+            name or f"{account}_CloudTrail_{region}_{day:%Y%m%d}T0005Z_{len(list(folder.iterdir())):016X}.json.gz"
+        )
+        path.write_bytes(gzip.compress(json.dumps({"Records": list(events)}).encode(), mtime=0))
+        return path

@@ -1,0 +1,594 @@
+"""The synthesized stack: what the trail records, how the table reads it, what the function may touch, who is told.
+
+Every template here comes from app.py's wiring with cdk-nag's AWS Solutions pack on, so an unacknowledged finding
+fails the fixture (Template.from_stack raises ValidationFailed) and with it every test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from detector import queries, schema
+from stacks.settings import commercial_regions
+from stacks.detector_function import RUNTIME
+from tests.stack_fixtures import ACCOUNT, REPO_ROOT, cached_synth, logical_id
+
+STACK = "LegacyS3ClientDetector"
+TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{STACK}-s3-data-events"
+QUALIFIED_TABLE = '"legacy_s3_client_detector"."s3_data_events"'
+GIVEN_KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+VARIANT = (
+    ("kmsKeyArn", GIVEN_KEY),
+    ("watchedBuckets", "legacy-data,partner-drop"),
+    ("keepLogsOnDestroy", True),
+    ("alertEmails", "ops@example.com"),
+)
+
+
+@pytest.fixture(scope="module")
+def synthesized() -> tuple[cdk.Stack, Template]:
+    return cached_synth()
+
+
+@pytest.fixture(scope="module")
+def stack(synthesized: tuple[cdk.Stack, Template]) -> cdk.Stack:
+    return synthesized[0]
+
+
+@pytest.fixture(scope="module")
+def template(synthesized: tuple[cdk.Stack, Template]) -> Template:
+    return synthesized[1]
+
+
+@pytest.fixture(scope="module")
+def variant() -> Template:
+    """A given KMS key, two watched buckets, logs kept on destroy, one email."""
+    return cached_synth(VARIANT)[1]
+
+
+def only(template: Template, type_: str, props: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    found = template.find_resources(type_, {"Properties": props} if props else None)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    logical, resource = next(iter(found.items()))
+    return logical, dict(resource)
+
+
+def arn_of(logical: str) -> dict[str, Any]:
+    return {"Fn::GetAtt": [logical, "Arn"]}
+
+
+def objects_of(logical: str) -> dict[str, Any]:
+    return {"Fn::Join": ["", [arn_of(logical), "/"]]}
+
+
+# --- the trail --------------------------------------------------------------------------------------------------
+
+
+def test_trail_never_records_the_stacks_own_buckets(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the trail's single advanced selector
+    _, trail = only(template, "AWS::CloudTrail::Trail")
+    (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    arn_fields = [f for f in selector["FieldSelectors"] if f["Field"] == "resources.ARN"]
+    # THEN the log, access-log and Athena results buckets' objects are excluded
+    excluded = [
+        objects_of(logical_id(stack, path))
+        for path in ("LogArchive/Bucket", "LogArchive/AccessLogBucket", "LogArchive/ResultsBucket")
+    ]
+    assert arn_fields == [{"Field": "resources.ARN", "NotStartsWith": excluded}]
+
+
+def test_trail_has_no_basic_event_selectors(template: Template) -> None:
+    template.has_resource_properties("AWS::CloudTrail::Trail", {"EventSelectors": Match.absent()})
+
+
+def test_trail_records_s3_object_data_events_and_no_management_events(template: Template) -> None:
+    _, trail = only(template, "AWS::CloudTrail::Trail")
+    (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    fields = {f["Field"]: f for f in selector["FieldSelectors"]}
+    assert fields["eventCategory"] == {"Field": "eventCategory", "Equals": ["Data"]}
+    assert fields["resources.type"] == {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}
+    assert set(fields) == {"eventCategory", "resources.type", "resources.ARN"}  # no eventName/readOnly filter
+
+
+def test_trail_is_multi_region_and_validates_log_files(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::CloudTrail::Trail",
+        {"IsMultiRegionTrail": True, "EnableLogFileValidation": True, "IsLogging": True},
+    )
+
+
+def test_watched_buckets_narrow_the_trail_to_their_objects(variant: Template) -> None:
+    _, trail = only(variant, "AWS::CloudTrail::Trail")
+    (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    assert {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::legacy-data/", "arn:aws:s3:::partner-drop/"]} in (
+        selector["FieldSelectors"]
+    )
+
+
+def test_cloudtrail_may_write_only_as_this_trail(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the log bucket's policy
+    _, policy = only(template, "AWS::S3::BucketPolicy", {"Bucket": {"Ref": logical_id(stack, "LogArchive/Bucket")}})
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    cloudtrail = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
+    # THEN both CloudTrail statements are conditioned on the trail's ARN
+    assert sorted(s["Action"] for s in cloudtrail) == ["s3:GetBucketAcl", "s3:PutObject"]
+    for statement in cloudtrail:
+        assert statement["Condition"]["StringEquals"]["aws:SourceArn"] == TRAIL_ARN
+    (write,) = [s for s in cloudtrail if s["Action"] == "s3:PutObject"]
+    assert write["Condition"]["StringEquals"]["s3:x-amz-acl"] == "bucket-owner-full-control"
+
+
+def test_trail_is_deleted_before_its_bucket_is_emptied(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the trail and the log bucket's auto-delete custom resource
+    _, trail = only(template, "AWS::CloudTrail::Trail")
+    (auto_delete,) = template.find_resources(
+        "Custom::S3AutoDeleteObjects", {"Properties": {"BucketName": {"Ref": logical_id(stack, "LogArchive/Bucket")}}}
+    )
+    # THEN the trail depends on it (CloudFormation deletes dependents first) and on the bucket policy it needs
+    assert auto_delete in trail["DependsOn"]
+    assert logical_id(stack, "LogArchive/Bucket/Policy") in trail["DependsOn"]
+
+
+def test_kept_logs_survive_stack_deletion(variant: Template) -> None:
+    # GIVEN keepLogsOnDestroy
+    buckets = variant.find_resources("AWS::S3::Bucket")
+    log_buckets = {k: v for k, v in buckets.items() if "ResultsBucket" not in k}
+    # THEN the log and access-log buckets are retained and never emptied
+    assert {v["DeletionPolicy"] for v in log_buckets.values()} == {"Retain"}
+    emptied = variant.find_resources("Custom::S3AutoDeleteObjects")
+    assert not any(v["Properties"]["BucketName"] in ({"Ref": k} for k in log_buckets) for v in emptied.values())
+
+
+def test_log_buckets_expire_objects_at_retention(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "LoggingConfiguration": Match.object_like({"LogFilePrefix": "log-bucket/"}),
+            "LifecycleConfiguration": {
+                "Rules": [Match.object_like({"ExpirationInDays": 90, "Status": "Enabled"})],
+            },
+        },
+    )
+
+
+def test_every_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:
+    buckets = template.find_resources("AWS::S3::Bucket")
+    policies = template.find_resources("AWS::S3::BucketPolicy")
+    assert len(buckets) == 3
+    for logical, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        (policy,) = [p for p in policies.values() if p["Properties"]["Bucket"] == {"Ref": logical}]
+        denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        assert {"Bool": {"aws:SecureTransport": "false"}} in [s["Condition"] for s in denies]
+
+
+def test_given_kms_key_encrypts_logs_trail_and_topic(variant: Template) -> None:
+    variant.has_resource_properties("AWS::CloudTrail::Trail", {"KMSKeyId": GIVEN_KEY})
+    variant.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "LoggingConfiguration": Match.object_like({"LogFilePrefix": "log-bucket/"}),
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    Match.object_like(
+                        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": GIVEN_KEY}}
+                    )
+                ]
+            },
+        },
+    )
+    variant.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": GIVEN_KEY})
+    variant.resource_count_is("AWS::KMS::Key", 0)
+
+
+# --- table, workgroup, saved queries -------------------------------------------------------------------------
+
+
+def test_workgroup_caps_scans_enforces_its_settings_and_deletes_recursively(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Athena::WorkGroup",
+        {
+            "RecursiveDeleteOption": True,
+            "WorkGroupConfiguration": Match.object_like(
+                {
+                    "BytesScannedCutoffPerQuery": 1_000_000_000,
+                    "EnforceWorkGroupConfiguration": True,
+                    "PublishCloudWatchMetricsEnabled": True,
+                    "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
+                }
+            ),
+        },
+    )
+
+
+def test_workgroup_writes_encrypted_results_to_the_results_bucket(stack: cdk.Stack, template: Template) -> None:
+    results = logical_id(stack, "LogArchive/ResultsBucket")
+    template.has_resource_properties(
+        "AWS::Athena::WorkGroup",
+        {
+            "WorkGroupConfiguration": Match.object_like(
+                {
+                    "ResultConfiguration": {
+                        "OutputLocation": {"Fn::Join": ["", ["s3://", {"Ref": results}, "/athena/"]]},
+                        "EncryptionConfiguration": {"EncryptionOption": "SSE_S3"},
+                    }
+                }
+            )
+        },
+    )
+
+
+@pytest.mark.parametrize("name", queries.names())
+def test_each_query_file_is_saved_as_rendered_for_the_deployed_table(
+    stack: cdk.Stack, template: Template, name: str
+) -> None:
+    # GIVEN the saved query of that name
+    _, saved = only(template, "AWS::Athena::NamedQuery", {"Name": name})
+    props = saved["Properties"]
+    # THEN it is the repository's query rendered for the deployed database.table, in the detector's workgroup
+    assert props["QueryString"] == queries.render(name, QUALIFIED_TABLE)
+    assert props["Database"] == "legacy_s3_client_detector"
+    assert props["WorkGroup"] == {"Ref": logical_id(stack, "Catalog/WorkGroup")}
+
+
+def test_only_query_files_become_saved_queries(template: Template) -> None:
+    saved = template.find_resources("AWS::Athena::NamedQuery")
+    assert sorted(v["Properties"]["Name"] for v in saved.values()) == sorted(queries.names())
+
+
+def test_table_columns_and_partitions_come_from_the_schema(template: Template) -> None:
+    _, table = only(template, "AWS::Glue::Table")
+    table_input = table["Properties"]["TableInput"]
+    columns = table_input["StorageDescriptor"]["Columns"]
+    assert [(c["Name"], c["Type"]) for c in columns] == schema.glue_columns()
+    assert [k["Name"] for k in table_input["PartitionKeys"]] == list(schema.PARTITION_KEYS)
+    assert table_input["StorageDescriptor"]["SerdeInfo"] == {
+        "SerializationLibrary": "org.apache.hive.hcatalog.data.JsonSerDe"
+    }
+    assert table_input["StorageDescriptor"]["InputFormat"] == "com.amazon.emr.cloudtrail.CloudTrailInputFormat"
+
+
+def test_table_projects_account_region_and_delivery_day(stack: cdk.Stack, template: Template) -> None:
+    _, table = only(template, "AWS::Glue::Table")
+    parameters = table["Properties"]["TableInput"]["Parameters"]
+    assert parameters["projection.enabled"] == "true"
+    assert parameters["projection.account.type"] == "enum"
+    assert parameters["projection.account.values"] == ACCOUNT
+    assert parameters["projection.region.type"] == "enum"
+    assert parameters["projection.region.values"].split(",") == list(commercial_regions())
+    assert set(queries.SIGV2_REGIONS) <= set(commercial_regions())
+    assert parameters["projection.log_date.type"] == "date"
+    assert parameters["projection.log_date.format"] == "yyyy/MM/dd"
+    assert parameters["projection.log_date.range"].endswith(",NOW")
+    assert (parameters["projection.log_date.interval"], parameters["projection.log_date.interval.unit"]) == (
+        "1",
+        "DAYS",
+    )
+    bucket = {"Ref": logical_id(stack, "LogArchive/Bucket")}
+    assert parameters["storage.location.template"] == {
+        "Fn::Join": ["", ["s3://", bucket, "/AWSLogs/${account}/CloudTrail/${region}/${log_date}"]]
+    }
+
+
+def test_saved_query_construct_ids_follow_the_file_names(stack: cdk.Stack) -> None:
+    assert logical_id(stack, "Catalog/DetectionQuery").startswith("CatalogDetectionQuery")
+
+
+# --- the function ------------------------------------------------------------------------------------------------
+
+
+def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack, template: Template) -> None:
+    _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.handler.handler"})
+    variables = function["Properties"]["Environment"]["Variables"]
+    assert variables == {
+        "WORKGROUP": {"Ref": logical_id(stack, "Catalog/WorkGroup")},
+        "NAMED_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DetectionQuery"), "NamedQueryId"]},
+        "DATABASE": "legacy_s3_client_detector",
+        "TOPIC_ARN": {"Ref": logical_id(stack, "Alerting/Topic")},
+        "REPORT_BUCKET": {"Ref": logical_id(stack, "LogArchive/ResultsBucket")},
+        "REPORT_PREFIX": "reports/",
+        "WINDOW_DAYS": "1",
+        "NOTIFY_WHEN_CLEAN": "false",
+    }
+
+
+def test_function_runs_the_newest_python_with_the_maximum_timeout(template: Template) -> None:
+    newest = max(
+        (r for r in dir(cdk.aws_lambda.Runtime) if r.startswith("PYTHON_")),
+        key=lambda r: tuple(int(p) for p in r.split("_")[1:]),
+    )
+    assert getattr(cdk.aws_lambda.Runtime, newest).name == RUNTIME.name
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "detector.handler.handler",
+            "Runtime": RUNTIME.name,
+            "Timeout": 900,
+            "ReservedConcurrentExecutions": Match.absent(),
+        },
+    )
+
+
+def staged_code(stack: cdk.Stack, template: Template) -> Path:
+    _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.handler.handler"})
+    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
+    app = stack.node.root
+    assert isinstance(app, cdk.App)
+    return Path(app.outdir) / f"asset.{asset_hash}"
+
+
+def test_function_code_is_the_detector_package_alone(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the staged asset of the function's code
+    staged = staged_code(stack, template)
+    files = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
+    # THEN it holds exactly the package's files (no bytecode), under detector/
+    expected = {
+        p.relative_to(REPO_ROOT).as_posix()
+        for p in (REPO_ROOT / "detector").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    assert files == expected
+    assert "detector/__init__.py" in files
+
+
+def test_handler_module_is_in_the_code_asset(stack: cdk.Stack, template: Template) -> None:
+    if not (REPO_ROOT / "detector" / "handler.py").exists():
+        pytest.skip("detector/handler.py is not written yet")
+    assert (staged_code(stack, template) / "detector" / "handler.py").is_file()
+
+
+def test_function_logs_to_its_own_group_kept_for_the_retention(stack: cdk.Stack, template: Template) -> None:
+    log_group = logical_id(stack, "Detector/LogGroup")
+    template.has_resource("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 90}, "DeletionPolicy": "Delete"})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {"Handler": "detector.handler.handler", "LoggingConfig": {"LogGroup": {"Ref": log_group}}},
+    )
+
+
+def test_schedule_invokes_the_function_with_retries(stack: cdk.Stack, template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(1 day)",
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {
+                        "Arn": {"Fn::GetAtt": [logical_id(stack, "Detector/Function"), "Arn"]},
+                        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 21600},
+                    }
+                )
+            ],
+        },
+    )
+
+
+TRACE_ACTIONS = ["ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"]
+"""The only actions allowed on every resource: EC2 Describe* calls have no resource-level scope."""
+
+
+def test_function_role_has_no_managed_policies_and_no_wildcard_resource_but_the_trace_lookups(
+    template: Template,
+) -> None:
+    _, role = only(template, "AWS::IAM::Role", {"Description": Match.string_like_regexp("detection query")})
+    assert "ManagedPolicyArns" not in role["Properties"]
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            if statement["Resource"] == "*":
+                assert statement["Action"] == TRACE_ACTIONS
+            assert "*" not in statement["Action"]
+
+
+def test_function_may_only_describe_interfaces_and_instances_to_trace_sources(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [{"Sid": "TraceSources", "Effect": "Allow", "Action": TRACE_ACTIONS, "Resource": "*"}]
+                )
+            }
+        },
+    )
+
+
+def test_function_may_run_queries_only_in_its_workgroup(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "RunSavedQueries",
+                                "Action": [
+                                    "athena:GetNamedQuery",
+                                    "athena:GetQueryExecution",
+                                    "athena:GetQueryResults",
+                                    "athena:StartQueryExecution",
+                                    "athena:StopQueryExecution",
+                                ],
+                                "Resource": f"arn:aws:athena:us-east-1:{ACCOUNT}:workgroup/{STACK}",
+                            }
+                        ),
+                        Match.object_like(
+                            {
+                                "Sid": "ReadTableDefinition",
+                                "Resource": [
+                                    f"arn:aws:glue:us-east-1:{ACCOUNT}:catalog",
+                                    f"arn:aws:glue:us-east-1:{ACCOUNT}:database/legacy_s3_client_detector",
+                                    f"arn:aws:glue:us-east-1:{ACCOUNT}:table/legacy_s3_client_detector/s3_data_events",
+                                ],
+                            }
+                        ),
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_function_may_write_reports_and_release_markers_only_under_the_report_prefix(
+    stack: cdk.Stack, template: Template
+) -> None:
+    results = logical_id(stack, "LogArchive/ResultsBucket")
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Sid": "ReportsAndMarkers",
+                            "Effect": "Allow",
+                            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                            "Resource": {"Fn::Join": ["", [arn_of(results), "/reports/*"]]},
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_function_may_publish_to_the_topic(stack: cdk.Stack, template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": "sns:Publish",
+                            "Effect": "Allow",
+                            "Resource": {"Ref": logical_id(stack, "Alerting/Topic")},
+                        }
+                    ]
+                )
+            }
+        },
+    )
+
+
+# --- alerting ----------------------------------------------------------------------------------------------------
+
+
+def test_topic_is_tls_only_and_encrypted_with_a_rotating_key_cloudwatch_may_use(
+    stack: cdk.Stack, template: Template
+) -> None:
+    key = logical_id(stack, "Alerting/TopicKey")
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": arn_of(key)})
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
+
+
+def test_alert_emails_are_subscribed(variant: Template) -> None:
+    variant.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+
+
+@pytest.mark.parametrize("alarm", ["Alerting/FunctionErrors", "Alerting/MissedRun"])
+def test_alarms_notify_the_topic(stack: cdk.Stack, template: Template, alarm: str) -> None:
+    found = template.find_resources("AWS::CloudWatch::Alarm")[logical_id(stack, alarm)]
+    topic = {"Ref": logical_id(stack, "Alerting/Topic")}
+    assert found["Properties"]["AlarmActions"] == [topic]
+    assert found["Properties"]["OKActions"] == [topic]
+
+
+def test_function_errors_alarm_fires_on_any_error(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"MetricName": "Errors", "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold", "Statistic": "Sum"},
+    )
+
+
+def test_missed_run_alarm_fires_when_no_invocation_within_a_schedule_period(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "MetricName": "Invocations",
+            "Statistic": "Sum",
+            "Threshold": 1,
+            "ComparisonOperator": "LessThanThreshold",
+            "TreatMissingData": "breaching",
+            "Period": 25 * 3600,  # rate(1 day) plus an hour of slack
+            "EvaluationPeriods": 1,
+        },
+    )
+
+
+# --- the template as a whole ------------------------------------------------------------------------------------
+
+
+def test_stateful_logical_ids_are_pinned(stack: cdk.Stack) -> None:
+    # A changed logical ID replaces the resource: a new, empty log bucket, a new trail, a new table.
+    assert logical_id(stack, "LogArchive/Bucket") == "LogArchiveBucket6951A440"
+    assert logical_id(stack, "LogArchive/AccessLogBucket") == "LogArchiveAccessLogBucketA7576278"
+    assert logical_id(stack, "LogArchive/Trail") == "LogArchiveTrail73101419"
+    assert logical_id(stack, "Catalog/Table") == "CatalogTableDBD579E9"
+
+
+def test_outputs_name_what_an_operator_needs(template: Template) -> None:
+    outputs = template.find_outputs("*")
+    assert {"TopicArn", "LogBucketName", "WorkGroupName", "FunctionName", "DatabaseName", "TableName"} <= set(outputs)
+
+
+def test_variant_with_every_option_is_nag_clean(variant: Template) -> None:
+    # GIVEN a given key, watched buckets, kept logs and an email: the fixture synthesized it with cdk-nag on
+    # THEN it has the same resources minus the stack's own key
+    variant.resource_count_is("AWS::CloudTrail::Trail", 1)
+
+
+def test_template_passes_cfn_lint(template: Template, tmp_path: Path) -> None:
+    # W3005: CDK adds DependsOn next to a Ref/GetAtt it also renders (redundant, harmless).
+    path = tmp_path / f"{STACK}.template.json"
+    path.write_text(json.dumps(template.to_json()), encoding="utf-8")
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("cfn-lint")), "--ignore-checks", "W3005", "--", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
