@@ -483,16 +483,14 @@ def test_scheduled_run_traces_each_finding_to_the_instance_that_sent_it(
         TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "backup-host"}]}],
     )["Instances"]
     # AND Athena finds one client at that address and one on the internet
-    deployment.queue_results(
-        [detection_row(1, source_ip="10.9.1.17"), detection_row(2, source_ip="203.0.113.10")]
-    )
+    deployment.queue_results([detection_row(1, source_ip="10.9.1.17"), detection_row(2, source_ip="203.0.113.10")])
 
     # WHEN the schedule invokes the handler
     handler(scheduled_event(), FakeContext())
 
     # THEN the email and the report name the instance, and say plainly the other address is public
     ((_subject, message),) = deployment.messages()
-    assert f"traced to   10.9.1.17: EC2 instance {instance['InstanceId']} \"backup-host\"" in message
+    assert f'traced to   10.9.1.17: EC2 instance {instance["InstanceId"]} "backup-host"' in message
     report = json.loads(deployment.object_text(f"{PREFIX}2026-11-20_2026-11-22/report.json"))
     sources = {finding["source_ip"]: finding["source"] for finding in report["findings"]}
     assert instance["InstanceId"] in sources["10.9.1.17"] and "backup-host" in sources["10.9.1.17"]

@@ -17,8 +17,8 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from detector import queries, schema
-from stacks.settings import commercial_regions
 from stacks.detector_function import RUNTIME
+from stacks.settings import commercial_regions
 from tests.stack_fixtures import ACCOUNT, REPO_ROOT, cached_synth, logical_id
 
 STACK = "LegacyS3ClientDetector"
