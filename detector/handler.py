@@ -121,7 +121,12 @@ class Outcome:
 
 
 def parse_event(event: Any, window_days: int, today: date) -> Request:
-    """A manual window if the event has `since`/`until`, else the window before the scheduled `time`."""
+    """A manual window if the event has `since`/`until`, else the window before the scheduled `time`.
+
+    An empty event (`aws lambda invoke --payload '{}'`) runs the window the schedule would run today.
+    """
+    if isinstance(event, Mapping) and not event:
+        return Request(window=Window.last_days(datetime.combine(today, datetime.min.time(), tzinfo=UTC), window_days))
     if isinstance(event, Mapping) and ("since" in event or "until" in event):
         return _manual_request(event, today)
     if isinstance(event, Mapping) and isinstance(event.get("time"), str):

@@ -262,6 +262,15 @@ def test_scheduled_window_comes_from_the_event_time_not_the_clock() -> None:
     assert request == Request(SCHEDULED_WINDOW, trigger="schedule", event_id=scheduled_event()["id"])
 
 
+def test_empty_event_runs_the_window_the_schedule_would_run_today() -> None:
+    # GIVEN `aws lambda invoke --payload '{}'` on 2026-11-23
+    # WHEN it is parsed
+    request = parse_event({}, window_days=3, today=date(2026, 11, 23))
+
+    # THEN it is a manual run of the three days before today
+    assert request == Request(SCHEDULED_WINDOW, trigger="manual")
+
+
 def test_invalid_manual_window_runs_nothing(deployment: Deployment) -> None:
     # WHEN the handler is invoked with since after until
     with pytest.raises(InvalidEvent, match="is after until"):
