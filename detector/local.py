@@ -30,6 +30,11 @@ MAX_OBJECT_BYTES = 1 << 30
 BATCH_FILES = 64
 NOT_CLOUDTRAIL = "not a CloudTrail log file: no top-level Records array"
 EMPTY_FILE = "empty file: no JSON object"
+DIGESTS = "CloudTrail-Digest"
+"""The folder beside `CloudTrail/` that holds log file validation digests: JSON without Records, never scanned.
+
+Source: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-digest-file-structure.html
+"""
 
 
 class UsageError(ValueError):
@@ -51,7 +56,9 @@ def find_log_files(paths: Sequence[str | os.PathLike[str]], window: Window) -> t
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(LOG_SUFFIXES))
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.name.endswith(LOG_SUFFIXES) and DIGESTS not in p.parts
+            )
             if not found:
                 raise UsageError(
                     f"{path}: no CloudTrail log files (*.json.gz or *.json) in this folder; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -38,8 +38,13 @@ def sql_verdicts(log_tree: LogTree, load: Load, agents: Sequence[str]) -> dict[s
     flagged = {Finding.from_row(row).user_agent for row in catalog.run("detection", window)}
     assert outdated == flagged, "with SigV4 over TLS 1.3, an agent is a finding exactly when it is outdated"
     return {
-        agent: Verdict(named[agent]["client"], named[agent]["client_version"], agent in outdated) for agent in agents
+        agent: Verdict(text(named[agent]["client"]), text(named[agent]["client_version"]), agent in outdated)
+        for agent in agents
     }
+
+
+def text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def oracle_verdict(agent: str) -> Verdict:
@@ -151,6 +156,21 @@ def test_four_part_dotnet_versions_compare_on_the_fourth_part(log_tree: LogTree,
     found = verdicts(log_tree, load, agents)
 
     assert [found[agent].outdated for agent in agents] == [True, False, False]
+
+
+def test_all_four_version_parts_count_and_a_fifth_does_not(
+    log_tree: LogTree, load: Load, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    four_part = replace(CATALOG[0], name="four-part-sdk", token="four-part-sdk", sigv4_default="1.2.3.4")
+    monkeypatch.setattr("detector.clients.CATALOG", (*CATALOG, four_part))
+    monkeypatch.setattr(oracle, "CATALOG", (*CATALOG, four_part))
+    monkeypatch.setitem(oracle.PRODUCTS, "four-part-sdk", lambda name: name == "four-part-sdk")
+    versions = ["1.2.3.3", "1.2.3", "1.2.3.3.9", "1.2.3.4", "1.2.3.4.1", "1.2.4", "1.10"]
+    agents = [f"[four-part-sdk/{version}]" for version in versions]
+
+    found = verdicts(log_tree, load, agents)
+
+    assert [found[agent].outdated for agent in agents] == [True, True, True, False, False, False, False]
 
 
 def test_cli_agent_is_the_cli_not_the_botocore_it_carries(log_tree: LogTree, load: Load) -> None:

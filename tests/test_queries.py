@@ -29,7 +29,7 @@ LOUD_AGENT = "[aws-cli/1.11.10 Python/2.7.8 Linux/3.2.0-4-amd64 botocore/1.4.67]
 """Outdated, and sent here SigV2 over TLS 1.0 from us-east-1: every query has a row for it."""
 
 
-def parsed(name: str) -> exp.Expression:
+def parsed(name: str) -> exp.Expr:
     return sqlglot.parse_one(queries.render(name, "cloudtrail"), read="trino", error_level=sqlglot.ErrorLevel.RAISE)
 
 

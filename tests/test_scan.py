@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 from datetime import date
@@ -251,3 +252,17 @@ def test_records_of_other_accounts_keep_their_own_account(log_tree: LogTree) -> 
     (finding,) = scan([log_tree.root], Window()).findings
 
     assert finding.account_id == "999988887777"
+
+
+def test_validation_digests_beside_the_logs_are_neither_scanned_nor_reported(log_tree: LogTree) -> None:
+    log = log_tree.write([SIGV2_EVENT])
+    digest_folder = log_tree.root / f"AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/2026/11/20"
+    digest_folder.mkdir(parents=True)
+    digest = {"awsAccountId": ACCOUNT, "digestStartTime": "2026-11-20T00:00:00Z", "logFiles": [{"s3Object": log.name}]}
+    (digest_folder / f"{ACCOUNT}_CloudTrail-Digest_us-east-1_trail_us-east-1_20261120T010000Z.json.gz").write_bytes(
+        gzip.compress(json.dumps(digest).encode())
+    )
+
+    report = scan([log_tree.root], Window())
+
+    assert (report.files_scanned, report.files_skipped, len(report.findings)) == (1, [], 1)

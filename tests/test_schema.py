@@ -10,6 +10,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from duckdb.sqltypes import DuckDBPyType
 from sqlglot import exp
 
 from detector.local import LocalCatalog, find_log_files
@@ -52,10 +53,14 @@ def defined_shape(type_: Type, *, lower: bool, json_kind: str) -> Shape:
     raise TypeError(type_)
 
 
-def duckdb_shape(type_: duckdb.typing.DuckDBPyType) -> Shape:
+def duckdb_shape(type_: DuckDBPyType) -> Shape:
     kind = type_.id
     if kind == "struct":
-        return tuple((name, duckdb_shape(child)) for name, child in type_.children)
+        fields = []
+        for name, child in type_.children:
+            assert isinstance(child, DuckDBPyType)
+            fields.append((name, duckdb_shape(child)))
+        return tuple(fields)
     if kind == "list":
         return ("list", duckdb_shape(type_.child))
     if kind == "map":
@@ -84,7 +89,9 @@ def test_glue_columns_render_every_field_lower_cased_with_json_as_string() -> No
 
 
 def test_duckdb_record_type_renders_every_field_in_its_json_case() -> None:
-    record = duckdb.sql(f"SELECT CAST(NULL AS {duckdb_record_type()}) AS r").types[0]
+    relation = duckdb.connect().sql(f"SELECT CAST(NULL AS {duckdb_record_type()}) AS r")
+    assert relation is not None
+    record = relation.types[0]
 
     assert duckdb_shape(record) == defined_shape(Struct(COLUMNS), lower=False, json_kind="json")
 
