@@ -18,7 +18,7 @@ from rich.text import Text
 from detector.findings import Report
 from detector.local import UsageError, scan
 from detector.trace import ec2_clients, trace_sources
-from detector.window import Window
+from detector.window import Window, WindowError
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -65,11 +65,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         window = Window(args.since, args.until)
         report = run_scan(args.paths, window, errors)
-    except (UsageError, ValueError) as error:
+    except (UsageError, WindowError) as error:
         errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
     for skipped in report.files_skipped:
         errors.print(f"[yellow]skipped[/] {skipped.path}: {skipped.error}", highlight=False, soft_wrap=True)
+    if not report.files_scanned and not report.files_skipped:
+        span = window.to_dict()
+        errors.print(
+            f"[yellow]note:[/] no log file is dated inside the window {span['since'] or 'start'} .. "
+            f"{span['until'] or 'end'}; files dated outside it are not opened",
+            highlight=False,
+            soft_wrap=True,
+        )
     if args.trace:
         report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)

@@ -16,6 +16,10 @@ Source: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/how-cloudtrai
 ONE_DAY = timedelta(days=1)
 
 
+class WindowError(ValueError):
+    """The window's ends are out of order."""
+
+
 @dataclass(frozen=True)
 class Window:
     """Whole UTC days, both ends included; an open end reaches as far as the logs go."""
@@ -25,7 +29,7 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.since and self.until and self.since > self.until:
-            raise ValueError(
+            raise WindowError(
                 f"--since {self.since} is after --until {self.until}: give a since date on or before the until date"
             )
 

@@ -270,3 +270,14 @@ def test_demo_modern_console_service_and_anonymous_traffic_is_never_found(demo_r
     } <= names
     assert not {actor_arn(actor) for actor in quiet} & {f["principal_arn"] for f in demo_report["findings"]}
     assert all(f["principal_arn"] for f in demo_report["findings"])
+
+
+def test_a_window_outside_every_file_completes_with_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the demo logs, dated 2026-11-20 .. 2026-11-23
+    # WHEN the window is a day in 2025
+    code, out, err = run(capsys, str(DEMO_LOGS), "--since", "2025-01-01", "--until", "2025-01-01")
+
+    # THEN the scan completes empty and says why, naming the window
+    assert code == EXIT_OK
+    assert out.startswith("Scanned 0 files, 0 events")
+    assert "no log file is dated inside the window 2025-01-01 .. 2025-01-01" in err
