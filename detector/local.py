@@ -111,6 +111,8 @@ class LocalCatalog:
         self.skipped: list[SkippedFile] = []
 
     def load(self, files: Sequence[LogFile], on_progress: Callable[[int], None] = lambda n: None) -> None:
+        if not files:
+            return
         self.connection.executemany(
             "INSERT INTO log_files VALUES (?, ?, ?, ?)",
             [[f.path, f.account, f.region, format_log_date(f.log_date) if f.log_date else None] for f in files],
