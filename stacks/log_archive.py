@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudtrail as cloudtrail
@@ -18,6 +19,14 @@ ATHENA_PREFIX = "athena/"
 REPORT_PREFIX = "reports/"
 ATHENA_RESULTS_EXPIRY = Duration.days(7)
 """Athena result files are only read by the run that wrote them."""
+
+LOCKED_DOWN: dict[str, Any] = {
+    "enforce_ssl": True,
+    "minimum_tls_version": 1.2,
+    "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
+    "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+}
+"""Every bucket of the stack: TLS 1.2+ only, never public, ACLs off."""
 
 
 class LogArchive(Construct):
@@ -49,10 +58,7 @@ class LogArchive(Construct):
             self,
             "AccessLogBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            **LOCKED_DOWN,
             lifecycle_rules=[_expire_everything(retention)],
             removal_policy=log_removal,
             auto_delete_objects=not keep_logs,
@@ -64,10 +70,7 @@ class LogArchive(Construct):
             encryption=encryption,
             encryption_key=encryption_key,
             bucket_key_enabled=encryption_key is not None,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            **LOCKED_DOWN,
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix="log-bucket/",
             lifecycle_rules=[_expire_everything(retention)],
@@ -81,10 +84,7 @@ class LogArchive(Construct):
             encryption=encryption,
             encryption_key=encryption_key,
             bucket_key_enabled=encryption_key is not None,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            **LOCKED_DOWN,
             server_access_logs_bucket=self.access_log_bucket,
             server_access_logs_prefix="results-bucket/",
             lifecycle_rules=[
