@@ -15,9 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from detector import cost
 from detector.findings import Report
 from detector.local import UsageError, scan
-from detector.trace import ec2_clients, trace_sources
 from detector.window import Window, WindowError
 
 EXIT_OK = 0
@@ -55,12 +55,25 @@ def build_parser() -> argparse.ArgumentParser:
         help="name the instance, interface, role session or user behind each finding "
         "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
     )
+    cost_parser = commands.add_parser(
+        "cost",
+        help="estimate the deployed detector's monthly cost",
+        description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
+        epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
+    )
+    cost_parser.add_argument("--events-per-day", type=float, required=True, help="S3 data events a day")
+    cost_parser.add_argument("--days", type=int, default=90, help="days of logs kept (logRetentionDays)")
+    cost_parser.add_argument("--runs-per-day", type=float, default=1, help="scheduled runs a day")
+    cost_parser.add_argument("--window-days", type=int, default=1, help="days each run scans (windowDays)")
+    cost_parser.add_argument("--regions", type=int, default=1, help="regions the events come from")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "cost":
+        return run_cost(args, parser)
     errors = Console(stderr=True)
     try:
         window = Window(args.since, args.until)
@@ -79,8 +92,25 @@ def main(argv: Sequence[str] | None = None) -> int:
             soft_wrap=True,
         )
     if args.trace:
+        from detector.trace import ec2_clients, trace_sources
+
         report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)
+    return EXIT_OK
+
+
+def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        usage = cost.Usage(
+            events_per_day=args.events_per_day,
+            days=args.days,
+            runs_per_day=args.runs_per_day,
+            window_days=args.window_days,
+            regions=args.regions,
+        )
+    except ValueError as error:
+        parser.error(str(error))
+    cost.print_estimate(usage, Console())
     return EXIT_OK
 
 

@@ -1,4 +1,5 @@
 -- Fragment: S3 data events of the window, AWS-originated traffic left out.
+-- agent_key is the user agent without the `m/` feature list that UA 2.1 clients change per operation.
 -- Parameters: first log_date, last log_date ('yyyy/MM/dd'), then eventTime from (inclusive) and to (exclusive).
 events AS (
   SELECT
@@ -9,6 +10,7 @@ events AS (
     useridentity.accountid AS account_id,
     sourceipaddress AS source_ip,
     useragent AS user_agent,
+    regexp_replace(coalesce(useragent, ''), ' m/[^ \]]*', '') AS agent_key,
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     json_extract_scalar(additionaleventdata, '$.SignatureVersion') AS signature_version,
     json_extract_scalar(additionaleventdata, '$.AuthenticationMethod') AS auth_method,

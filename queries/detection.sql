@@ -8,7 +8,7 @@ client_groups AS (
   SELECT
     e.principal_arn,
     e.source_ip,
-    regexp_replace(coalesce(e.user_agent, ''), ' m/[^ \]]*', '') AS agent_key,
+    e.agent_key,
     min(coalesce(e.user_agent, '')) AS user_agent,
     max(e.account_id) AS account_id,
     max(c.client) AS client,
@@ -29,7 +29,7 @@ client_groups AS (
   FROM events AS e
   LEFT JOIN agent_clients AS c ON c.user_agent = e.user_agent
   WHERE e.principal_arn IS NOT NULL
-  GROUP BY e.principal_arn, e.source_ip, regexp_replace(coalesce(e.user_agent, ''), ' m/[^ \]]*', '')
+  GROUP BY e.principal_arn, e.source_ip, e.agent_key
 )
 SELECT
   principal_arn,

@@ -1,0 +1,204 @@
+"""`python -m detector cost`: what the deployed detector costs a month, item by item, at list prices.
+
+Every price the estimate uses is defined here, once, with the page it comes from and the day it was checked:
+us-east-1 list prices, before free tiers (Lambda's and SNS's would make those lines $0 for most accounts).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from detector.window import DELIVERY_LAG
+
+DAYS_PER_MONTH = 365 / 12
+PRICES_READ = "2026-11-27"
+"""When the prices below were checked, against stored copies of each page (SNS's email price against a 2026-06-13
+article quoting it, S3's storage price against a copy of its table); the S3 request prices were not re-checked."""
+
+
+@dataclass(frozen=True)
+class Price:
+    dollars: float
+    per: float
+    unit: str
+    source: str
+
+    def of(self, quantity: float) -> float:
+        return self.dollars * quantity / self.per
+
+
+DATA_EVENTS = Price(0.10, 100_000, "data events", "https://aws.amazon.com/cloudtrail/pricing/")
+"""Charged on every trail that records them, the first one included."""
+
+ATHENA_SCANNED = Price(5.00, 10**12, "bytes scanned", "https://aws.amazon.com/athena/pricing/")
+ATHENA_MIN_BYTES = 10 * 10**6
+ATHENA_ROUNDING_BYTES = 10**6
+"""Each query is billed for its bytes rounded up to a megabyte, at least 10 MB (same page)."""
+
+S3_STANDARD = Price(0.023, 2**30, "GB-month", "https://aws.amazon.com/s3/pricing/")
+"""S3 Standard, first 50 TB a month; S3 bills a GB as 2^30 bytes."""
+
+S3_PUT = Price(0.005, 1000, "PUT requests", "https://aws.amazon.com/s3/pricing/")
+S3_GET = Price(0.0004, 1000, "GET requests", "https://aws.amazon.com/s3/pricing/")
+"""CloudTrail's deliveries are PUTs on the log bucket, billed to its owner ("Amazon S3 charges apply", CloudTrail
+pricing page); Athena GETs every file it reads."""
+
+LAMBDA_GB_SECONDS = Price(0.0000166667, 1, "GB-seconds", "https://aws.amazon.com/lambda/pricing/")
+LAMBDA_REQUESTS = Price(0.20, 10**6, "requests", "https://aws.amazon.com/lambda/pricing/")
+SNS_EMAILS = Price(2.00, 100_000, "email notifications", "https://aws.amazon.com/sns/pricing/")
+
+PRICES = (DATA_EVENTS, ATHENA_SCANNED, S3_STANDARD, S3_PUT, S3_GET, LAMBDA_GB_SECONDS, LAMBDA_REQUESTS, SNS_EMAILS)
+
+GZIP_BYTES_PER_EVENT = 110
+"""Log bytes an event adds in the bucket, measured on generated logs (`samples.generate`, 2026-11-27):
+`python -m bench --events 1000000` writes 1,000,000 events in 500 files of 2,000, 110,211,998 bytes gzipped.
+Smaller files compress a little worse: 113 bytes an event at 350 a file, 129 at 70 a file."""
+
+FILES_PER_REGION_DAY = 24 * 60 // 5
+"""CloudTrail delivers a region's events about every five minutes (../shared/REFERENCE.md section 3)."""
+
+LAMBDA_MEMORY_MB = 256
+LAMBDA_SECONDS_PER_RUN = 60
+"""The function's memory as the stack deploys it; the time is an assumption: it mostly waits for Athena."""
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What the estimate is for: the account's traffic and the detector's settings."""
+
+    events_per_day: float
+    days: int = 90
+    """Days of logs kept (`logRetentionDays`): the history a query without partition projection reads."""
+    runs_per_day: float = 1
+    window_days: int = 1
+    regions: int = 1
+    emails_per_run: int = 1
+
+    def __post_init__(self) -> None:
+        if self.events_per_day < 0:
+            raise ValueError(f"events per day must be 0 or more, not {self.events_per_day}")
+        for name in ("days", "window_days", "regions"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name.replace('_', ' ')} must be 1 or more, not {getattr(self, name)}")
+        if self.runs_per_day <= 0 or self.emails_per_run < 0:
+            raise ValueError("runs per day must be more than 0 and emails per run 0 or more")
+
+    @property
+    def bytes_per_day(self) -> float:
+        return self.events_per_day * GZIP_BYTES_PER_EVENT
+
+    @property
+    def files_per_day(self) -> float:
+        return min(self.events_per_day, self.regions * FILES_PER_REGION_DAY)
+
+    @property
+    def runs_per_month(self) -> float:
+        return self.runs_per_day * DAYS_PER_MONTH
+
+    @property
+    def projected_days(self) -> int:
+        """Days of logs a run reads with partition projection: its window, and the next day for late deliveries."""
+        return min(self.window_days + DELIVERY_LAG.days, self.days)
+
+
+def athena_query_cost(bytes_scanned: float) -> float:
+    """One query's charge: its bytes rounded up to a megabyte, at least 10 MB."""
+    billed = max(ATHENA_MIN_BYTES, math.ceil(bytes_scanned / ATHENA_ROUNDING_BYTES) * ATHENA_ROUNDING_BYTES)
+    return ATHENA_SCANNED.of(billed)
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    usage: str
+    monthly: float
+
+
+@dataclass(frozen=True)
+class Estimate:
+    lines: tuple[Line, ...]
+    """What the deployed stack costs: Athena reads only the window's days (partition projection)."""
+    without_projection: Line
+    """Athena reading the whole history on every run, as a table without partitions does."""
+
+    @property
+    def total(self) -> float:
+        return sum(line.monthly for line in self.lines)
+
+    @property
+    def projection_saving(self) -> float:
+        (athena,) = (line for line in self.lines if line.item.startswith("Athena"))
+        return self.without_projection.monthly - athena.monthly
+
+
+def estimate(usage: Usage) -> Estimate:
+    month = DAYS_PER_MONTH
+    events = usage.events_per_day * month
+    stored = usage.bytes_per_day * usage.days
+    runs = usage.runs_per_month
+    deliveries = usage.files_per_day * month
+    emails = usage.emails_per_run * runs
+    gb_seconds = runs * LAMBDA_SECONDS_PER_RUN * LAMBDA_MEMORY_MB / 1024
+    lines = (
+        Line("CloudTrail data events", f"{events:,.0f} events", DATA_EVENTS.of(events)),
+        Line("S3 log storage", f"{stored / 2**30:,.2f} GB, {usage.days} days", S3_STANDARD.of(stored)),
+        Line("S3 log deliveries", f"{deliveries:,.0f} PUTs", S3_PUT.of(deliveries)),
+        _athena(f"Athena, projection: {usage.projected_days} days", usage, usage.projected_days),
+        Line(
+            "Lambda",
+            f"{runs:,.0f} runs × {LAMBDA_SECONDS_PER_RUN} s, {LAMBDA_MEMORY_MB} MB",
+            LAMBDA_REQUESTS.of(runs) + LAMBDA_GB_SECONDS.of(gb_seconds),
+        ),
+        Line("SNS email", f"{emails:,.0f} emails", SNS_EMAILS.of(emails)),
+    )
+    return Estimate(lines, _athena(f"Athena, no projection: {usage.days} days", usage, usage.days))
+
+
+def _athena(item: str, usage: Usage, days: int) -> Line:
+    """Runs reading `days` days of logs: the bytes Athena bills and the GETs S3 bills for the files."""
+    scanned = usage.bytes_per_day * days
+    gets = usage.files_per_day * days
+    runs = usage.runs_per_month
+    return Line(
+        item,
+        f"{_scanned(scanned)}, {gets:,.0f} GETs a run × {runs:,.0f}",
+        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs,
+    )
+
+
+def _scanned(size: float) -> str:
+    text = f"{size / 10**9:,.1f} GB" if size >= 10**9 else f"{size / 10**6:,.1f} MB"
+    return text if size >= ATHENA_MIN_BYTES else f"{text} (billed {ATHENA_MIN_BYTES // 10**6} MB)"
+
+
+def print_estimate(usage: Usage, console: Console) -> None:
+    """The month's lines, their total, then what Athena would cost without partition projection."""
+    result = estimate(usage)
+    table = Table(
+        title=f"Monthly cost at {usage.events_per_day:,.0f} S3 data events a day",
+        caption=f"us-east-1 list prices of {PRICES_READ}, before free tiers; sources in --help",
+    )
+    table.add_column("Item")
+    table.add_column("Usage a month")
+    table.add_column("USD", justify="right")
+    for line in result.lines:
+        table.add_row(line.item, line.usage, _dollars(line.monthly))
+    table.add_section()
+    table.add_row("Total", "", _dollars(result.total), style="bold")
+    table.add_section()
+    without = result.without_projection
+    table.add_row(without.item, without.usage, _dollars(without.monthly), style="dim")
+    console.print(table)
+    console.print(
+        f"Partition projection saves ${_dollars(result.projection_saving)} a month here: "
+        f"each run reads {usage.projected_days} days of logs instead of all {usage.days}.",
+        highlight=False,
+    )
+
+
+def _dollars(amount: float) -> str:
+    return f"{amount:,.2f}" if amount >= 0.01 or amount == 0 else f"{amount:.4f}"
