@@ -35,7 +35,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .
 
 test: $(VENV)/.installed node_modules/.installed lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 bench: $(VENV)/.installed
 	$(PY) -m bench --events $(BENCH_EVENTS)

@@ -10,7 +10,7 @@ Every context key, its default (the same defaults are written in `cdk.json`) and
 | logRetentionDays          | 90               | integer 1..3650                                                |
 | keepLogsOnDestroy         | false            | true / false                                                   |
 | watchedBuckets            | [] (all buckets) | S3 bucket names                                                |
-| athenaBytesScannedCutoff  | 1000000000       | integer >= 10000000 (Athena's minimum)                         |
+| athenaBytesScannedCutoff  | 10000000000      | integer >= 10000000 (Athena's minimum)                         |
 | notifyWhenClean           | false            | true / false                                                   |
 | kmsKeyArn                 | "" (none)        | arn:<partition>:kms:<region>:<account>:key/<id>                |
 | regions                   | "all"            | "all" (every commercial region) or AWS region names             |
@@ -65,7 +65,7 @@ class Settings:
     keep_logs_on_destroy: bool = False
     watched_buckets: tuple[str, ...] = ()
     """Empty: record data events for every bucket except the stack's own."""
-    athena_bytes_scanned_cutoff: int = 1_000_000_000
+    athena_bytes_scanned_cutoff: int = 10_000_000_000
     notify_when_clean: bool = False
     kms_key_arn: str | None = None
     regions: tuple[str, ...] = commercial_regions()

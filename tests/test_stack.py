@@ -206,7 +206,7 @@ def test_workgroup_caps_scans_enforces_its_settings_and_deletes_recursively(temp
             "RecursiveDeleteOption": True,
             "WorkGroupConfiguration": Match.object_like(
                 {
-                    "BytesScannedCutoffPerQuery": 1_000_000_000,
+                    "BytesScannedCutoffPerQuery": 10_000_000_000,
                     "EnforceWorkGroupConfiguration": True,
                     "PublishCloudWatchMetricsEnabled": True,
                     "EngineVersion": {"SelectedEngineVersion": "Athena engine version 3"},
