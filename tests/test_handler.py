@@ -25,6 +25,7 @@ from detector.handler import (
     MARKER,
     InvalidEvent,
     InvalidSettings,
+    Outcome,
     Request,
     Settings,
     handler,
@@ -102,6 +103,19 @@ class Deployment:
 
     def object_keys(self) -> list[str]:
         return [item["Key"] for item in self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+
+    def run_scheduled(self, athena: Any, settings: Settings | None = None) -> Outcome:
+        """The scheduled window's detection on `athena`, with this deployment's S3, SNS and settings."""
+        return run_detection(
+            AthenaEngine(athena, WORKGROUP),
+            SAVED_SQL,
+            Request(SCHEDULED_WINDOW, trigger="schedule"),
+            s3=self.s3,
+            sns=self.sns,
+            settings=settings or self.settings,
+            account=DEFAULT_ACCOUNT_ID,
+            region=REGION,
+        )
 
 
 @pytest.fixture
@@ -347,16 +361,7 @@ def test_every_result_page_is_read(deployment: Deployment, detection_row: RowFac
 
     # WHEN the detection runs on that Athena
     with stubber:
-        outcome = run_detection(
-            AthenaEngine(athena, WORKGROUP),
-            SAVED_SQL,
-            Request(SCHEDULED_WINDOW, trigger="schedule"),
-            s3=deployment.s3,
-            sns=deployment.sns,
-            settings=deployment.settings,
-            account=DEFAULT_ACCOUNT_ID,
-            region=REGION,
-        )
+        outcome = deployment.run_scheduled(athena)
 
     # THEN every row became a finding in the report, and the email counts them all
     stubber.assert_no_pending_responses()
@@ -376,16 +381,7 @@ def test_failed_query_raises_and_sends_nothing(deployment: Deployment, caplog: p
 
     # WHEN the detection runs
     with stubber, pytest.raises(QueryFailed, match="q-failed FAILED: TABLE_NOT_FOUND"):
-        run_detection(
-            AthenaEngine(athena, WORKGROUP),
-            SAVED_SQL,
-            Request(SCHEDULED_WINDOW, trigger="schedule"),
-            s3=deployment.s3,
-            sns=deployment.sns,
-            settings=deployment.settings,
-            account=DEFAULT_ACCOUNT_ID,
-            region=REGION,
-        )
+        deployment.run_scheduled(athena)
 
     # THEN the failure is logged with its window and workgroup, and nothing is stored or sent
     assert "window 2026-11-20..2026-11-22 (workgroup detector, schedule run)" in caplog.text
@@ -437,15 +433,8 @@ def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, 
 
     # WHEN the run cannot publish
     with pytest.raises(ClientError, match="NotFound"):
-        run_detection(
-            AthenaEngine(deployment.athena, WORKGROUP),
-            SAVED_SQL,
-            Request(SCHEDULED_WINDOW, trigger="schedule"),
-            s3=deployment.s3,
-            sns=deployment.sns,
-            settings=Settings(**{**deployment.settings.__dict__, "topic_arn": missing_topic}),
-            account=DEFAULT_ACCOUNT_ID,
-            region=REGION,
+        deployment.run_scheduled(
+            deployment.athena, Settings(**{**deployment.settings.__dict__, "topic_arn": missing_topic})
         )
 
     # THEN the report is stored but the window is not marked as emailed, so a retry sends it
