@@ -11,7 +11,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint format bench synth deploy destroy samples clean
+.PHONY: demo test lint format docs bench synth deploy destroy samples clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ format: $(VENV)/.installed
 
 test: $(VENV)/.installed node_modules/.installed lint
 	$(PY) -m pytest -n 2
+
+docs: $(VENV)/.installed
+	$(PY) -m docs.render
 
 bench: $(VENV)/.installed
 	$(PY) -m bench --events $(BENCH_EVENTS)

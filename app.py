@@ -16,7 +16,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from stacks.detector_stack import DetectorStack
-from stacks.settings import CONTEXT_KEYS, Settings
+from stacks.settings import CONTEXT_KEYS, DeploySettings
 
 DUMMY_ACCOUNT = "111111111111"
 DUMMY_REGION = "us-east-1"
@@ -28,7 +28,7 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
 
     Raises ValueError for an invalid setting.
     """
-    settings = Settings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
+    settings = DeploySettings.from_context({key: app.node.try_get_context(key) for key in CONTEXT_KEYS})
     env = cdk.Environment(
         account=app.node.try_get_context("account") or environ.get("CDK_DEFAULT_ACCOUNT") or DUMMY_ACCOUNT,
         region=app.node.try_get_context("region") or environ.get("CDK_DEFAULT_REGION") or DUMMY_REGION,

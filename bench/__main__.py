@@ -24,8 +24,8 @@ from typing import Any
 
 from bench import baselines
 from bench.data import DATA_DIR, START, WINDOW_DAYS, ensure, log_files, trees
-from detector.local import find_log_files
-from detector.window import Window
+from detector.core.window import Window
+from detector.local.discovery import find_log_files
 
 REPO = Path(__file__).resolve().parent.parent
 WINDOW_DAY = START + timedelta(days=WINDOW_DAYS // 2)
@@ -42,8 +42,7 @@ class Scan:
 
     def __call__(self) -> None:
         process = subprocess.Popen(self.command, cwd=REPO, stderr=subprocess.PIPE)
-        assert process.stderr is not None
-        errors = process.stderr.read()
+        errors = process.stderr.read() if process.stderr else b""
         _pid, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode:

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
-from detector.clients import CATALOG, parse_version
+from detector.core.clients import CATALOG, parse_version
 
 CHUNK = 1 << 20
 OUT_CHUNK = 256 << 10
@@ -93,7 +93,7 @@ def jq(files: list[Path]) -> None:
     """`zcat FILES | jq -c '<the SigV2 filter>'`, output discarded."""
     with subprocess.Popen(["zcat", *map(str, files)], stdout=subprocess.PIPE) as unzip:
         subprocess.run(["jq", "-c", JQ_SIGV2], stdin=unzip.stdout, stdout=subprocess.DEVNULL, check=True)
-        assert unzip.stdout is not None
-        unzip.stdout.close()
+        if unzip.stdout is not None:
+            unzip.stdout.close()
     if unzip.returncode:
         raise subprocess.CalledProcessError(unzip.returncode, "zcat")

@@ -1,5 +1,6 @@
 -- Fragment: each distinct user agent of `events` with its client from the catalog and whether
 -- that client is older than the release that made SigV4 its default. Versions compare part by part.
+-- needs: events
 catalog (client, ua_pattern, sigv4_default_version, precedence) AS (
   VALUES
     {client_catalog}
@@ -20,14 +21,8 @@ agent_versions AS (
     client,
     client_version,
     sigv4_default_version,
-    coalesce(try_cast(nullif(regexp_extract(client_version, '^([0-9]+)', 1), '') AS bigint), 0) AS v1,
-    coalesce(try_cast(nullif(regexp_extract(client_version, '^[0-9]+\.([0-9]+)', 1), '') AS bigint), 0) AS v2,
-    coalesce(try_cast(nullif(regexp_extract(client_version, '^[0-9]+\.[0-9]+\.([0-9]+)', 1), '') AS bigint), 0) AS v3,
-    coalesce(try_cast(nullif(regexp_extract(client_version, '^[0-9]+\.[0-9]+\.[0-9]+\.([0-9]+)', 1), '') AS bigint), 0) AS v4,
-    coalesce(try_cast(nullif(regexp_extract(sigv4_default_version, '^([0-9]+)', 1), '') AS bigint), 0) AS d1,
-    coalesce(try_cast(nullif(regexp_extract(sigv4_default_version, '^[0-9]+\.([0-9]+)', 1), '') AS bigint), 0) AS d2,
-    coalesce(try_cast(nullif(regexp_extract(sigv4_default_version, '^[0-9]+\.[0-9]+\.([0-9]+)', 1), '') AS bigint), 0) AS d3,
-    coalesce(try_cast(nullif(regexp_extract(sigv4_default_version, '^[0-9]+\.[0-9]+\.[0-9]+\.([0-9]+)', 1), '') AS bigint), 0) AS d4
+    {client_version_parts},
+    {sigv4_default_parts}
   FROM agent_matches
   WHERE match_rank = 1 AND client_version IS NOT NULL
 ),
@@ -37,6 +32,6 @@ agent_clients AS (
     client,
     client_version,
     sigv4_default_version,
-    (v1 < d1 OR (v1 = d1 AND (v2 < d2 OR (v2 = d2 AND (v3 < d3 OR (v3 = d3 AND v4 < d4)))))) AS outdated
+    {client_older_than_default} AS outdated
   FROM agent_versions
 )

@@ -1,4 +1,5 @@
 -- Fragment: S3 data events of the window, AWS-originated traffic left out.
+-- legacy_tls: the request used TLS 1.0 or 1.1.
 -- agent_key is the user agent without the `m/` feature list that UA 2.1 clients change per operation.
 -- Parameters: first log_date, last log_date ('yyyy/MM/dd'), then eventTime from (inclusive) and to (exclusive).
 events AS (
@@ -14,7 +15,8 @@ events AS (
     json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
     json_extract_scalar(additionaleventdata, '$.SignatureVersion') AS signature_version,
     json_extract_scalar(additionaleventdata, '$.AuthenticationMethod') AS auth_method,
-    tlsdetails.tlsversion AS tls_version
+    tlsdetails.tlsversion AS tls_version,
+    coalesce(tlsdetails.tlsversion IN ({legacy_tls_versions}), false) AS legacy_tls
   FROM {table}
   WHERE log_date BETWEEN ? AND ?
     AND eventtime >= ? AND eventtime < ?

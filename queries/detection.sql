@@ -1,9 +1,8 @@
 -- Findings: one row per (principal ARN, source IP, user agent) with at least one reason.
 -- Agents that differ only in the `m/` feature list of the UA 2.1 format are one client.
 -- List columns are comma-joined, sorted text so Athena and DuckDB return the same shape.
+-- needs: events, agent_clients
 WITH
-{events},
-{agent_clients},
 client_groups AS (
   SELECT
     e.principal_arn,
@@ -16,7 +15,7 @@ client_groups AS (
     max(c.sigv4_default_version) AS sigv4_default_version,
     max(CASE WHEN c.outdated THEN 1 ELSE 0 END) AS outdated,
     sum(CASE WHEN e.signature_version = 'SigV2' THEN 1 ELSE 0 END) AS sigv2_requests,
-    sum(CASE WHEN e.tls_version IN ('TLSv1', 'TLSv1.1') THEN 1 ELSE 0 END) AS legacy_tls_requests,
+    sum(CASE WHEN e.legacy_tls THEN 1 ELSE 0 END) AS legacy_tls_requests,
     array_join(array_sort(array_agg(DISTINCT e.signature_version) FILTER (WHERE e.signature_version IS NOT NULL)), ',') AS signature_versions,
     array_join(array_sort(array_agg(DISTINCT e.tls_version) FILTER (WHERE e.tls_version IS NOT NULL)), ',') AS tls_versions,
     array_join(array_sort(array_agg(DISTINCT e.auth_method) FILTER (WHERE e.auth_method IS NOT NULL)), ',') AS auth_methods,
@@ -42,10 +41,7 @@ SELECT
   signature_versions,
   tls_versions,
   auth_methods,
-  concat_ws(',',
-    CASE WHEN legacy_tls_requests > 0 THEN 'legacy_tls' END,
-    CASE WHEN outdated = 1 THEN 'outdated_sdk' END,
-    CASE WHEN sigv2_requests > 0 THEN 'sigv2' END) AS reasons,
+  {reasons} AS reasons,
   requests,
   buckets,
   event_names,
@@ -53,5 +49,5 @@ SELECT
   first_seen,
   last_seen
 FROM client_groups
-WHERE sigv2_requests > 0 OR outdated = 1 OR legacy_tls_requests > 0
+WHERE {any_reason}
 ORDER BY requests DESC, principal_arn, source_ip, user_agent

@@ -1,6 +1,5 @@
 -- Requests over TLS 1.0 or 1.1 (tlsDetails.tlsVersion; absent before eventVersion 1.08).
-WITH
-{events}
+-- needs: events
 SELECT
   principal_arn,
   source_ip,
@@ -10,6 +9,6 @@ SELECT
   min(event_time) AS first_seen,
   max(event_time) AS last_seen
 FROM events
-WHERE tls_version IN ('TLSv1', 'TLSv1.1')
+WHERE legacy_tls
 GROUP BY principal_arn, source_ip, user_agent, tls_version
 ORDER BY requests DESC, principal_arn, source_ip, user_agent, tls_version

@@ -1,7 +1,5 @@
 -- Clients older than the release that made SigV4 their default, over the whole catalog.
-WITH
-{events},
-{agent_clients}
+-- needs: events, agent_clients
 SELECT
   c.user_agent,
   c.client,

@@ -1,8 +1,7 @@
 -- S3 data events of the window without AWS-originated traffic (console, CloudTrail, Athena,
 -- Storage Gateway, CloudFront, services calling by DNS name), by requester and client.
 -- Anonymous requests have no principal ARN and appear without one.
-WITH
-{events}
+-- needs: events
 SELECT
   principal_arn,
   source_ip,

@@ -1,8 +1,6 @@
 -- Distinct user agents in the eight regions that still accept SigV2, with the client and
 -- version read from each agent: the post's first look at who could still be signing SigV2.
-WITH
-{events},
-{agent_clients}
+-- needs: events, agent_clients
 SELECT
   e.user_agent,
   max(c.client) AS client,

@@ -1,7 +1,6 @@
 -- Requests signed with Signature Version 2, from additionalEventData.SignatureVersion:
 -- the ground truth, whatever the client claims to be. QueryString means a presigned URL.
-WITH
-{events}
+-- needs: events
 SELECT
   principal_arn,
   source_ip,

@@ -22,10 +22,14 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from detector.sources import cloudtrail
+
 ACCOUNT = "123456789012"
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1")
 START = date(2026, 11, 20)
 SAMPLES_DIR = Path(__file__).resolve().parent
+DEMO_LOGS = SAMPLES_DIR / cloudtrail.LOG_PREFIX.rstrip("/")
+"""The committed demo tree that `make demo` scans."""
 
 
 @dataclass(frozen=True)
@@ -300,14 +304,6 @@ def make_event(rng: random.Random, actor: Actor, region: str, when: datetime) ->
     return event
 
 
-def log_key(account: str, region: str, delivered: datetime, suffix: str) -> str:
-    """`AWSLogs/<acct>/CloudTrail/<region>/YYYY/MM/DD/<acct>_CloudTrail_<region>_<YYYYMMDDTHHmmZ>_<16 chars>.json.gz`"""
-    return (
-        f"AWSLogs/{account}/CloudTrail/{region}/{delivered:%Y/%m/%d}/"
-        f"{account}_CloudTrail_{region}_{delivered:%Y%m%dT%H%MZ}_{suffix}.json.gz"
-    )
-
-
 def generate(
     out: Path,
     *,
@@ -338,7 +334,7 @@ def generate(
             ]
             rng.shuffle(records)
             delivered = file_start + timedelta(minutes=5 + rng.randrange(5))
-            path = out / log_key(account, region, delivered, _hex(rng, 16).upper())
+            path = out / cloudtrail.log_key(account, region, delivered, _hex(rng, 16).upper())
             path.parent.mkdir(parents=True, exist_ok=True)
             body = json.dumps({"Records": records}, separators=(",", ":")).encode()
             path.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
@@ -356,7 +352,7 @@ def main(argv: list[str] | None = None) -> None:
     written = list(
         generate(args.out, events=args.events, days=args.days, events_per_file=args.events_per_file, seed=args.seed)
     )
-    print(f"wrote {len(written)} files under {args.out / 'AWSLogs'}")
+    print(f"wrote {len(written)} files under {args.out / cloudtrail.LOG_PREFIX}")
 
 
 if __name__ == "__main__":

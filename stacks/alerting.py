@@ -15,6 +15,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from stacks.nag import acknowledge_wildcard
+
 ONE_HOUR = timedelta(hours=1)
 
 
@@ -64,6 +66,15 @@ class Alerting(Construct):
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
         self._action = cw_actions.SnsAction(self.topic)
+
+    def grant_publish(self, role: iam.Role) -> None:
+        """Publish to the topic; grant_publish adds the key's data-key actions."""
+        self.topic.grant_publish(role)
+        acknowledge_wildcard(
+            role,
+            "Action::kms:GenerateDataKey*",
+            "Added by topic.grant_publish, on the topic's key only: publishing to an encrypted topic.",
+        )
 
     def watch(self, function: lambda_.IFunction, *, schedule_interval: timedelta) -> None:
         """Alarm when the function fails, and when it was not invoked within one schedule interval plus slack."""

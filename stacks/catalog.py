@@ -1,27 +1,23 @@
-"""The Glue table over the trail's logs, the Athena workgroup and one saved query per `queries/*.sql`."""
+"""The Glue table over a source's logs, the Athena workgroup and one saved query per `queries/*.sql`."""
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_athena as athena
 from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from detector import queries, schema
-
-PROJECTION_START = "2024/01/01"
-"""First `log_date` Athena may project; queries always filter on a window, so older days are never listed."""
+from detector.core import queries
+from detector.sources.table import TableSpec
+from stacks.nag import acknowledge_wildcard, logical_id
 
 
 class Catalog(Construct):
-    """`database.table` over `s3://<log bucket>/AWSLogs/${account}/CloudTrail/${region}/${log_date}`.
-
-    Partitions are projected (no crawler, no MSCK): `account` and `region` are enums, `log_date` a `yyyy/MM/dd` date.
-    """
+    """`database.table` as `table` declares it (partitions projected: no crawler, no MSCK), the workgroup that
+    queries it, and the saved queries."""
 
     def __init__(
         self,
@@ -30,12 +26,10 @@ class Catalog(Construct):
         *,
         database_name: str,
         table_name: str,
+        table: TableSpec,
         workgroup_name: str,
-        log_bucket: s3.IBucket,
         results_bucket: s3.IBucket,
         results_prefix: str,
-        accounts: Sequence[str],
-        regions: Sequence[str],
         bytes_scanned_cutoff: int,
         encryption_key: kms.IKey | None = None,
     ) -> None:
@@ -45,68 +39,66 @@ class Catalog(Construct):
         self.table_name = table_name
         self.qualified_table = f'"{database_name}"."{table_name}"'
         """The table as the named queries name it."""
-
+        self._results_bucket = results_bucket
+        self._results_prefix = results_prefix
+        self._encryption_key = encryption_key
         self.database = glue.CfnDatabase(
             self,
             "Database",
             catalog_id=stack.account,
             database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=database_name,
-                description="CloudTrail S3 data events, for the legacy-s3-client detector",
+                name=database_name, description="CloudTrail S3 data events, for the legacy-s3-client detector"
             ),
         )
+        self.table = self._table(table)
+        self.workgroup = self._workgroup(workgroup_name, bytes_scanned_cutoff, encryption_key)
+        self.workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
+        self.named_queries = {name: self._named_query(name) for name in queries.names()}
+        self.detection_query = self.named_queries[queries.DETECTION]
+        self.catalog_arn = stack.format_arn(service="glue", resource="catalog")
+        self.database_arn = stack.format_arn(service="glue", resource="database", resource_name=database_name)
+        self.table_arn = stack.format_arn(
+            service="glue", resource="table", resource_name=f"{database_name}/{table_name}"
+        )
 
-        location = f"s3://{log_bucket.bucket_name}/AWSLogs/"
-        self.table = glue.CfnTable(
+    def _table(self, spec: TableSpec) -> glue.CfnTable:
+        table = glue.CfnTable(
             self,
             "Table",
-            catalog_id=stack.account,
-            database_name=database_name,
+            catalog_id=Stack.of(self).account,
+            database_name=self.database_name,
             table_input=glue.CfnTable.TableInputProperty(
-                name=table_name,
-                description="CloudTrail S3 data events with partition projection on account, region and log_date",
+                name=self.table_name,
+                description=spec.description,
                 table_type="EXTERNAL_TABLE",
-                parameters={
-                    "classification": "cloudtrail",
-                    "EXTERNAL": "TRUE",
-                    "projection.enabled": "true",
-                    "projection.account.type": "enum",
-                    "projection.account.values": ",".join(accounts),
-                    "projection.region.type": "enum",
-                    "projection.region.values": ",".join(regions),
-                    "projection.log_date.type": "date",
-                    "projection.log_date.format": "yyyy/MM/dd",
-                    "projection.log_date.range": f"{PROJECTION_START},NOW",
-                    "projection.log_date.interval": "1",
-                    "projection.log_date.interval.unit": "DAYS",
-                    "storage.location.template": f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
-                },
-                partition_keys=[glue.CfnTable.ColumnProperty(name=key, type="string") for key in schema.PARTITION_KEYS],
+                parameters=dict(spec.parameters),
+                partition_keys=[glue.CfnTable.ColumnProperty(name=key, type="string") for key in spec.partition_keys],
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    location=location,
-                    columns=[
-                        glue.CfnTable.ColumnProperty(name=name, type=type_) for name, type_ in schema.glue_columns()
-                    ],
-                    input_format="com.amazon.emr.cloudtrail.CloudTrailInputFormat",
-                    output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+                    location=spec.location,
+                    columns=[glue.CfnTable.ColumnProperty(name=name, type=type_) for name, type_ in spec.columns],
+                    input_format=spec.input_format,
+                    output_format=spec.output_format,
                     serde_info=glue.CfnTable.SerdeInfoProperty(
-                        serialization_library="org.apache.hive.hcatalog.data.JsonSerDe"
+                        serialization_library=spec.serde,
+                        parameters=dict(spec.serde_parameters) if spec.serde_parameters else None,
                     ),
                 ),
             ),
         )
-        self.table.node.add_dependency(self.database)
+        table.node.add_dependency(self.database)
+        return table
 
-        if encryption_key is not None:
-            result_encryption = athena.CfnWorkGroup.EncryptionConfigurationProperty(
-                encryption_option="SSE_KMS", kms_key=encryption_key.key_arn
+    def _workgroup(self, name: str, bytes_scanned_cutoff: int, key: kms.IKey | None) -> athena.CfnWorkGroup:
+        if key is not None:
+            encryption = athena.CfnWorkGroup.EncryptionConfigurationProperty(
+                encryption_option="SSE_KMS", kms_key=key.key_arn
             )
         else:
-            result_encryption = athena.CfnWorkGroup.EncryptionConfigurationProperty(encryption_option="SSE_S3")
-        self.workgroup = athena.CfnWorkGroup(
+            encryption = athena.CfnWorkGroup.EncryptionConfigurationProperty(encryption_option="SSE_S3")
+        workgroup = athena.CfnWorkGroup(
             self,
             "WorkGroup",
-            name=workgroup_name,
+            name=name,
             description="Queries of the legacy-s3-client detector; settings enforced, scans capped",
             recursive_delete_option=True,
             state="ENABLED",
@@ -118,33 +110,74 @@ class Catalog(Construct):
                     selected_engine_version="Athena engine version 3"
                 ),
                 result_configuration=athena.CfnWorkGroup.ResultConfigurationProperty(
-                    output_location=f"s3://{results_bucket.bucket_name}/{results_prefix}",
-                    encryption_configuration=result_encryption,
+                    output_location=f"s3://{self._results_bucket.bucket_name}/{self._results_prefix}",
+                    encryption_configuration=encryption,
                 ),
             ),
         )
         # Deleted before the results bucket is emptied, so no query writes into it afterwards.
-        self.workgroup.node.add_dependency(results_bucket)
-        self.workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
+        workgroup.node.add_dependency(self._results_bucket)
+        return workgroup
 
-        self.named_queries: dict[str, athena.CfnNamedQuery] = {}
-        for name in queries.names():
-            self.named_queries[name] = athena.CfnNamedQuery(
-                self,
-                _construct_id(name),
-                name=name,
-                description=f"queries/{name}.sql for {table_name}; takes the window as 4 execution parameters",
-                database=database_name,
-                work_group=self.workgroup.ref,
-                query_string=queries.render(name, self.qualified_table),
+    def _named_query(self, name: str) -> athena.CfnNamedQuery:
+        query = athena.CfnNamedQuery(
+            self,
+            _construct_id(name),
+            name=name,
+            description=f"queries/{name}.sql for {self.table_name}; takes the window as 4 execution parameters",
+            database=self.database_name,
+            work_group=self.workgroup.ref,
+            query_string=queries.render(name, self.qualified_table),
+        )
+        query.node.add_dependency(self.table)
+        return query
+
+    def grant_run_queries(self, role: iam.Role) -> None:
+        """Read a saved query, run it in the workgroup over the table, and read and write its results."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="RunSavedQueries",
+                actions=[
+                    "athena:GetNamedQuery",
+                    "athena:StartQueryExecution",
+                    "athena:GetQueryExecution",
+                    "athena:GetQueryResults",
+                    "athena:StopQueryExecution",
+                ],
+                resources=[self.workgroup_arn],
             )
-            self.named_queries[name].node.add_dependency(self.table)
-        self.detection_query = self.named_queries[queries.DETECTION]
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTableDefinition",
+                actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
+                resources=[self.catalog_arn, self.database_arn, self.table_arn],
+            )
+        )
+        self._grant_results(role)
 
-        self.catalog_arn = stack.format_arn(service="glue", resource="catalog")
-        self.database_arn = stack.format_arn(service="glue", resource="database", resource_name=database_name)
-        self.table_arn = stack.format_arn(
-            service="glue", resource="table", resource_name=f"{database_name}/{table_name}"
+    def _grant_results(self, role: iam.Role) -> None:
+        """Athena writes a query's results with the caller's credentials, and the caller reads them back."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListResultsBucket",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[self._results_bucket.bucket_arn],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="QueryResults",
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
+                resources=[self._results_bucket.arn_for_objects(f"{self._results_prefix}*")],
+            )
+        )
+        if self._encryption_key is not None:
+            self._encryption_key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
+        acknowledge_wildcard(
+            role,
+            f"Resource::<{logical_id(self._results_bucket)}.Arn>/{self._results_prefix}*",
+            "Athena writes and the function reads query results under this prefix.",
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
@@ -13,17 +12,30 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from detector.core.config import FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS, FunctionConfig
+from stacks.nag import acknowledge_wildcard
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-CODE_EXCLUDES = ["*", ".*", "!detector", "!detector/**", "**/__pycache__", "**/*.pyc"]
-"""The asset is the repository root minus everything but `detector/`, so the zip holds `detector/...` at its top
-level and `detector.handler.handler` imports like it does locally. No Docker, no bundling."""
+BUNDLED_PACKAGES = ("detector/core", "detector/aws")
+"""What the function runs: the shared core and the AWS side; never the CLI, the local reader or the cost model."""
+
+CODE_EXCLUDES = [
+    "*",
+    ".*",
+    "!detector",
+    "!detector/__init__.py",
+    *(rule for package in BUNDLED_PACKAGES for rule in (f"!{package}", f"!{package}/**")),
+    "**/__pycache__",
+    "**/*.pyc",
+]
+"""The asset is the repository root minus everything but the bundled packages, so the zip holds `detector/...` at
+its top level and `detector.aws.handler.handler` imports like it does locally. No Docker, no bundling."""
+
+HANDLER = "detector.aws.handler.handler"
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime aws-cdk-lib 2.275 knows (cdk-nag AwsSolutions-L1 checks this)."""
-
-TIMEOUT = Duration.minutes(15)
-"""Lambda's maximum; the workgroup's scan cutoff keeps a query well inside it."""
 
 
 class DetectorFunction(Construct):
@@ -38,7 +50,7 @@ class DetectorFunction(Construct):
         id_: str,
         *,
         schedule: str,
-        environment: Mapping[str, str],
+        config: FunctionConfig,
         log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
@@ -54,20 +66,7 @@ class DetectorFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Runs the detection query and publishes its findings",
         )
-        self.function = lambda_.Function(
-            self,
-            "Function",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler="detector.handler.handler",
-            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES),
-            role=self.role,
-            log_group=self.log_group,
-            timeout=TIMEOUT,
-            memory_size=256,
-            environment=dict(environment),
-            description="Finds S3 callers using SigV2, outdated SDKs or TLS 1.0/1.1 in CloudTrail data events",
-        )
+        self.function = self._function(config)
         # Only this log group, instead of AWSLambdaBasicExecutionRole's logs:* on every group.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -80,13 +79,39 @@ class DetectorFunction(Construct):
             "Schedule",
             schedule=events.Schedule.expression(schedule),
             description="Runs the legacy-s3-client detector",
-            targets=[
-                targets.LambdaFunction(
-                    self.function,
-                    retry_attempts=2,
-                    max_event_age=Duration.hours(6),
-                )
-            ],
+            targets=[targets.LambdaFunction(self.function, retry_attempts=2, max_event_age=Duration.hours(6))],
+        )
+
+    def _function(self, config: FunctionConfig) -> lambda_.Function:
+        return lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES),
+            role=self.role,
+            log_group=self.log_group,
+            timeout=Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
+            memory_size=FUNCTION_MEMORY_MB,
+            environment=config.to_environ(),
+            description="Finds S3 callers using SigV2, outdated SDKs or TLS 1.0/1.1 in CloudTrail data events",
+        )
+
+    def allow_tracing(self) -> None:
+        """Read-only EC2 lookups that name the instance or interface behind a finding's source IP."""
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="TraceSources",
+                actions=["ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"],
+                resources=["*"],
+            )
+        )
+        acknowledge_wildcard(
+            self.role,
+            "Resource::*",
+            "ec2:DescribeNetworkInterfaces and ec2:DescribeInstances have no resource-level scope; "
+            "read-only, they trace each finding to the instance or interface that sent it.",
         )
 
 

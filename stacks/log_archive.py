@@ -12,8 +12,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-LOG_PREFIX = "AWSLogs/"
-"""CloudTrail writes `AWSLogs/<account>/CloudTrail/<region>/yyyy/MM/dd/` (no custom key prefix)."""
+from detector.sources import cloudtrail as trail_logs
+from stacks.nag import acknowledge_wildcard, logical_id
 
 ATHENA_PREFIX = "athena/"
 REPORT_PREFIX = "reports/"
@@ -48,74 +48,67 @@ class LogArchive(Construct):
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        stack = Stack.of(self)
-        log_removal = RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY
-        encryption = s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED
+        self._retention = retention
+        self._keep_logs = keep_logs
+        self._encryption_key = encryption_key
+        self.access_log_bucket = self._access_log_bucket()
+        self.bucket = self._encrypted_bucket(
+            "Bucket", "log-bucket/", [_expire_everything(retention)], self._log_removal
+        )
+        self.results_bucket = self._encrypted_bucket(
+            "ResultsBucket", "results-bucket/", _results_lifecycle(retention), RemovalPolicy.DESTROY
+        )
+        # No ordering against the access-log bucket: its policy names these buckets (a cycle). Late access logs are
+        # kept out by the auto-delete handler, which denies writes before emptying a bucket.
+        self.trail_arn = Stack.of(self).format_arn(service="cloudtrail", resource="trail", resource_name=trail_name)
+        """From the fixed name, not the trail: the trail depends on the bucket policy that names it (a cycle)."""
+        self._allow_trail_delivery()
+        self.trail = self._trail(trail_name, watched_buckets)
 
-        # Server access logs can only be delivered to an SSE-S3 bucket. cdk-nag S1 accepts a bucket that is the
-        # destination of access logs without access logs of its own.
-        self.access_log_bucket = s3.Bucket(
+    @property
+    def _log_removal(self) -> RemovalPolicy:
+        return RemovalPolicy.RETAIN if self._keep_logs else RemovalPolicy.DESTROY
+
+    def _access_log_bucket(self) -> s3.Bucket:
+        """Server access logs can only be delivered to an SSE-S3 bucket. cdk-nag S1 accepts a bucket that is the
+        destination of access logs without access logs of its own."""
+        return s3.Bucket(
             self,
             "AccessLogBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
             **LOCKED_DOWN,
-            lifecycle_rules=[_expire_everything(retention)],
-            removal_policy=log_removal,
-            auto_delete_objects=not keep_logs,
+            lifecycle_rules=[_expire_everything(self._retention)],
+            removal_policy=self._log_removal,
+            auto_delete_objects=not self._keep_logs,
         )
 
-        self.bucket = s3.Bucket(
+    def _encrypted_bucket(
+        self, id_: str, access_log_prefix: str, lifecycle_rules: list[s3.LifecycleRule], removal: RemovalPolicy
+    ) -> s3.Bucket:
+        key = self._encryption_key
+        return s3.Bucket(
             self,
-            "Bucket",
-            encryption=encryption,
-            encryption_key=encryption_key,
-            bucket_key_enabled=encryption_key is not None,
+            id_,
+            encryption=s3.BucketEncryption.KMS if key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=key,
+            bucket_key_enabled=key is not None,
             **LOCKED_DOWN,
             server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="log-bucket/",
-            lifecycle_rules=[_expire_everything(retention)],
-            removal_policy=log_removal,
-            auto_delete_objects=not keep_logs,
+            server_access_logs_prefix=access_log_prefix,
+            lifecycle_rules=lifecycle_rules,
+            removal_policy=removal,
+            auto_delete_objects=removal == RemovalPolicy.DESTROY,
         )
 
-        self.results_bucket = s3.Bucket(
-            self,
-            "ResultsBucket",
-            encryption=encryption,
-            encryption_key=encryption_key,
-            bucket_key_enabled=encryption_key is not None,
-            **LOCKED_DOWN,
-            server_access_logs_bucket=self.access_log_bucket,
-            server_access_logs_prefix="results-bucket/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-athena-results",
-                    prefix=ATHENA_PREFIX,
-                    expiration=ATHENA_RESULTS_EXPIRY,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                ),
-                s3.LifecycleRule(
-                    id="expire-reports",
-                    prefix=REPORT_PREFIX,
-                    expiration=retention,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                ),
-            ],
-            removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=True,
-        )
-
-        # No ordering against the access-log bucket: its policy names these buckets (a cycle). Late access logs are
-        # kept out by the auto-delete handler, which denies writes before emptying a bucket.
-
-        # A fixed name gives the trail ARN without referencing the trail, which depends on this policy (a cycle).
-        self.trail_arn = stack.format_arn(service="cloudtrail", resource="trail", resource_name=trail_name)
+    def _allow_trail_delivery(self) -> None:
+        """CloudTrail's two statements, each conditioned on this trail (aws:SourceArn)."""
         trail_source = {"aws:SourceArn": self.trail_arn}
-        cloudtrail_principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        principal = iam.ServicePrincipal("cloudtrail.amazonaws.com")
+        account = Stack.of(self).account
         self.bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AWSCloudTrailAclCheck",
-                principals=[cloudtrail_principal],
+                principals=[principal],
                 actions=["s3:GetBucketAcl"],
                 resources=[self.bucket.bucket_arn],
                 conditions={"StringEquals": trail_source},
@@ -124,29 +117,18 @@ class LogArchive(Construct):
         self.bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AWSCloudTrailWrite",
-                principals=[cloudtrail_principal],
+                principals=[principal],
                 actions=["s3:PutObject"],
-                resources=[self.bucket.arn_for_objects(f"{LOG_PREFIX}{stack.account}/*")],
+                resources=[self.bucket.arn_for_objects(f"{trail_logs.LOG_PREFIX}{account}/*")],
                 conditions={"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control", **trail_source}},
             )
         )
 
-        own_buckets = [self.bucket, self.access_log_bucket, self.results_bucket]
-        if watched_buckets:
-            arn_selector = cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
-                field="resources.ARN",
-                starts_with=[f"arn:{stack.partition}:s3:::{name}/" for name in watched_buckets],
-            )
-        else:
-            arn_selector = cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
-                field="resources.ARN",
-                not_starts_with=[bucket.arn_for_objects("") for bucket in own_buckets],
-            )
-
-        # L1 on purpose: the L2 Trail always renders `EventSelectors` (CloudFormation rejects both kinds together),
-        # refuses management events off without basic selectors, and adds bucket-policy statements without
-        # aws:SourceArn. Here there is no EventSelectors key at all and no management-event selector.
-        self.trail = cloudtrail.CfnTrail(
+    def _trail(self, trail_name: str, watched_buckets: Sequence[str]) -> cloudtrail.CfnTrail:
+        """L1 on purpose: the L2 Trail always renders `EventSelectors` (CloudFormation rejects both kinds together),
+        refuses management events off without basic selectors, and adds bucket-policy statements without
+        aws:SourceArn. Here there is no EventSelectors key at all and no management-event selector."""
+        trail = cloudtrail.CfnTrail(
             self,
             "Trail",
             trail_name=trail_name,
@@ -155,7 +137,7 @@ class LogArchive(Construct):
             is_multi_region_trail=True,
             include_global_service_events=True,
             enable_log_file_validation=True,
-            kms_key_id=encryption_key.key_arn if encryption_key else None,
+            kms_key_id=self._encryption_key.key_arn if self._encryption_key else None,
             advanced_event_selectors=[
                 cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
                     name="S3 object data events, except this stack's buckets",
@@ -164,14 +146,68 @@ class LogArchive(Construct):
                         cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
                             field="resources.type", equal_to=["AWS::S3::Object"]
                         ),
-                        arn_selector,
+                        self._arn_selector(watched_buckets),
                     ],
                 )
             ],
         )
         # The trail depends on the bucket, its policy and its auto-delete custom resource, so on stack deletion the
         # trail stops writing before the bucket is emptied (aws/aws-cdk#16332).
-        self.trail.node.add_dependency(self.bucket)
+        trail.node.add_dependency(self.bucket)
+        return trail
+
+    def _arn_selector(self, watched_buckets: Sequence[str]) -> cloudtrail.CfnTrail.AdvancedFieldSelectorProperty:
+        """Only the watched buckets' objects, or every object but those of the stack's own buckets."""
+        if watched_buckets:
+            partition = Stack.of(self).partition
+            return cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+                field="resources.ARN", starts_with=[f"arn:{partition}:s3:::{name}/" for name in watched_buckets]
+            )
+        own_buckets = (self.bucket, self.access_log_bucket, self.results_bucket)
+        return cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+            field="resources.ARN", not_starts_with=[bucket.arn_for_objects("") for bucket in own_buckets]
+        )
+
+    def grant_read_logs(self, role: iam.Role) -> None:
+        """Read this account's trail logs, as Athena does with the caller's credentials."""
+        account = Stack.of(self).account
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListLogBucket",
+                actions=["s3:ListBucket", "s3:GetBucketLocation"],
+                resources=[self.bucket.bucket_arn],
+            )
+        )
+        prefix = trail_logs.account_prefix(account)
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTrailLogs", actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{prefix}*")]
+            )
+        )
+        if self._encryption_key is not None:
+            self._encryption_key.grant(role, "kms:Decrypt")
+        acknowledge_wildcard(
+            role,
+            f"Resource::<{logical_id(self.bucket)}.Arn>/{prefix}*",
+            "Athena reads the log objects under the trail's prefix with the caller's credentials.",
+        )
+
+    def grant_write_reports(self, role: iam.Role) -> None:
+        """Write reports and the windows' email markers; delete a marker when its publish failed."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReportsAndMarkers",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[self.results_bucket.arn_for_objects(f"{REPORT_PREFIX}*")],
+            )
+        )
+        if self._encryption_key is not None:
+            self._encryption_key.grant(role, "kms:Decrypt", "kms:GenerateDataKey")
+        acknowledge_wildcard(
+            role,
+            f"Resource::<{logical_id(self.results_bucket)}.Arn>/{REPORT_PREFIX}*",
+            "The function writes reports and idempotency markers under this prefix.",
+        )
 
 
 def _expire_everything(after: Duration) -> s3.LifecycleRule:
@@ -180,3 +216,20 @@ def _expire_everything(after: Duration) -> s3.LifecycleRule:
         expiration=after,
         abort_incomplete_multipart_upload_after=Duration.days(1),
     )
+
+
+def _results_lifecycle(retention: Duration) -> list[s3.LifecycleRule]:
+    return [
+        s3.LifecycleRule(
+            id="expire-athena-results",
+            prefix=ATHENA_PREFIX,
+            expiration=ATHENA_RESULTS_EXPIRY,
+            abort_incomplete_multipart_upload_after=Duration.days(1),
+        ),
+        s3.LifecycleRule(
+            id="expire-reports",
+            prefix=REPORT_PREFIX,
+            expiration=retention,
+            abort_incomplete_multipart_upload_after=Duration.days(1),
+        ),
+    ]

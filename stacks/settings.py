@@ -1,19 +1,7 @@
 """Deployment settings: one frozen dataclass, built from CDK context in `app.py` and validated here.
 
-Every context key, its default (the same defaults are written in `cdk.json`) and its rule:
-
-| key                       | default          | allowed                                                        |
-|---------------------------|------------------|----------------------------------------------------------------|
-| alertEmails               | []               | JSON list or comma-separated email addresses                   |
-| schedule                  | rate(1 day)      | EventBridge `rate(N unit)` (at most 167 hours) or `cron(6 fields)` |
-| windowDays                | 1                | integer 1..30                                                  |
-| logRetentionDays          | 90               | integer 1..3650                                                |
-| keepLogsOnDestroy         | false            | true / false                                                   |
-| watchedBuckets            | [] (all buckets) | S3 bucket names                                                |
-| athenaBytesScannedCutoff  | 10000000000      | integer >= 10000000 (Athena's minimum)                         |
-| notifyWhenClean           | false            | true / false                                                   |
-| kmsKeyArn                 | "" (none)        | arn:<partition>:kms:<region>:<account>:key/<id>                |
-| regions                   | "all"            | "all" (every commercial region) or AWS region names             |
+`CONTEXT` declares every context key once: its settings field, its parser (a bad value fails synth naming the key,
+the value and what is allowed), and the README's text for it. cdk.json writes the same defaults (a test checks).
 """
 
 from __future__ import annotations
@@ -21,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -57,7 +45,7 @@ def commercial_regions() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Settings:
+class DeploySettings:
     alert_emails: tuple[str, ...] = ()
     schedule: str = "rate(1 day)"
     window_days: int = 1
@@ -80,48 +68,17 @@ class Settings:
         return timedelta(seconds=int(match["value"]) * _UNIT_SECONDS[match["unit"].rstrip("s")])
 
     @classmethod
-    def from_context(cls, context: Mapping[str, Any]) -> Settings:
+    def from_context(cls, context: Mapping[str, Any]) -> DeploySettings:
         """Build from raw context values (strings from `-c key=value`, JSON values from cdk.json).
 
         A missing or None key takes the default. Raises ValueError naming the key, the value and what is allowed.
         """
-
-        def get(key: str, parse: Callable[[str, Any], Any], default: Any) -> Any:
-            value = context.get(key)
-            return default if value is None else parse(key, value)
-
-        defaults = cls()
-        return cls(
-            alert_emails=get("alertEmails", _emails, defaults.alert_emails),
-            schedule=get("schedule", _schedule, defaults.schedule),
-            window_days=get("windowDays", _int_between(1, 30), defaults.window_days),
-            log_retention_days=get("logRetentionDays", _int_between(1, 3650), defaults.log_retention_days),
-            keep_logs_on_destroy=get("keepLogsOnDestroy", _bool, defaults.keep_logs_on_destroy),
-            watched_buckets=get("watchedBuckets", _buckets, defaults.watched_buckets),
-            athena_bytes_scanned_cutoff=get(
-                "athenaBytesScannedCutoff",
-                _int_between(MIN_BYTES_SCANNED_CUTOFF, None),
-                defaults.athena_bytes_scanned_cutoff,
-            ),
-            notify_when_clean=get("notifyWhenClean", _bool, defaults.notify_when_clean),
-            kms_key_arn=get("kmsKeyArn", _kms_key_arn, defaults.kms_key_arn),
-            regions=get("regions", _regions, defaults.regions),
-        )
-
-
-CONTEXT_KEYS: tuple[str, ...] = (
-    "alertEmails",
-    "schedule",
-    "windowDays",
-    "logRetentionDays",
-    "keepLogsOnDestroy",
-    "watchedBuckets",
-    "athenaBytesScannedCutoff",
-    "notifyWhenClean",
-    "kmsKeyArn",
-    "regions",
-)
-assert len(CONTEXT_KEYS) == len(fields(Settings))
+        values = {
+            entry.field: entry.parse(entry.key, context[entry.key])
+            for entry in CONTEXT
+            if context.get(entry.key) is not None
+        }
+        return cls(**values)
 
 
 def _fail(key: str, value: Any, problem: str, allowed: str) -> ValueError:
@@ -168,7 +125,7 @@ def _schedule(key: str, value: Any) -> str:
             raise _fail(
                 key, value, f"uses {unit!r} with {number}", "write 'rate(1 day)' but 'rate(2 days)'; " + allowed
             )
-        if Settings(schedule=text).schedule_interval > MAX_SCHEDULE_INTERVAL:
+        if DeploySettings(schedule=text).schedule_interval > MAX_SCHEDULE_INTERVAL:
             raise _fail(key, value, "is too far apart for the missed-run alarm", allowed)
         return text
     if _CRON.match(text):
@@ -240,3 +197,98 @@ def _regions(key: str, value: Any) -> tuple[str, ...]:
         if region not in known:
             raise _fail(key, region, "is not a known AWS region", "allowed: " + ", ".join(known))
     return tuple(dict.fromkeys(regions))
+
+
+Parser = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class ContextKey:
+    """One `-c key=value` setting: where it goes, how it is checked, and how the README explains it."""
+
+    key: str
+    field: str
+    parse: Parser
+    default: str
+    """The default as the README shows it."""
+    meaning: str
+
+
+CONTEXT: tuple[ContextKey, ...] = (
+    ContextKey("alertEmails", "alert_emails", _emails, "`[]`", "Email addresses subscribed to the topic."),
+    ContextKey(
+        "schedule",
+        "schedule",
+        _schedule,
+        "`rate(1 day)`",
+        "EventBridge `rate(N minute(s)/hour(s)/day(s))`, at most 167 hours, or `cron(6 fields)`. For a cron schedule, "
+        "the missed-run alarm assumes at most one day between runs.",
+    ),
+    ContextKey("windowDays", "window_days", _int_between(1, 30), "`1`", "Days of logs each run scans (1–30)."),
+    ContextKey(
+        "logRetentionDays",
+        "log_retention_days",
+        _int_between(1, 3650),
+        "`90`",
+        "Days the trail's logs, the access logs and the reports are kept (1–3650). The function's log group keeps "
+        "logs for the nearest allowed CloudWatch value at or above this.",
+    ),
+    ContextKey(
+        "keepLogsOnDestroy",
+        "keep_logs_on_destroy",
+        _bool,
+        "`false`",
+        "`true` keeps the log and access-log buckets and their contents when the stack is destroyed.",
+    ),
+    ContextKey(
+        "watchedBuckets",
+        "watched_buckets",
+        _buckets,
+        "`[]` (all buckets)",
+        "Record data events only for these buckets. **Set this on busy accounts**; see Cost.",
+    ),
+    ContextKey(
+        "athenaBytesScannedCutoff",
+        "athena_bytes_scanned_cutoff",
+        _int_between(MIN_BYTES_SCANNED_CUTOFF, None),
+        "`10000000000` (10 GB, $0.05 a query)",
+        "Athena cancels a query that scans more than this, and the run fails (the error alarm tells you). A one-day "
+        "window reads two days of logs, about 110 bytes an event: 10 GB covers about 45 million events a day. "
+        "At least 10,000,000.",
+    ),
+    ContextKey(
+        "notifyWhenClean",
+        "notify_when_clean",
+        _bool,
+        "`false`",
+        "`true` also sends an email when a run finds nothing.",
+    ),
+    ContextKey(
+        "kmsKeyArn",
+        "kms_key_arn",
+        _kms_key_arn,
+        '`""`',
+        "A KMS key you manage, for the log and results buckets, the trail and the topic. Leave it empty for SSE-S3 "
+        "buckets plus a key the stack creates for the topic. If you give a key, its policy must allow "
+        "`cloudtrail.amazonaws.com` (`kms:GenerateDataKey*`, `kms:DescribeKey`) and `cloudwatch.amazonaws.com` "
+        "(`kms:Decrypt`, `kms:GenerateDataKey*`). The stack cannot edit the policy of a key it imports.",
+    ),
+    ContextKey(
+        "regions",
+        "regions",
+        _regions,
+        "`all` (the 34 commercial regions aws-cdk-lib knows)",
+        "The `region` partition values of the table, so the regions the queries read. The trail records every region "
+        "either way. Outdated SDKs and TLS 1.0 matter everywhere; SigV2 only in the eight older regions, so a list of "
+        "those eight is the smallest useful choice. The deployment region is always added.",
+    ),
+)
+
+CONTEXT_KEYS: tuple[str, ...] = tuple(entry.key for entry in CONTEXT)
+
+
+def markdown_table() -> str:
+    """The settings as the README lists them; a test keeps the README in step."""
+    lines = ["| Key | Default | Meaning / allowed values |", "|---|---|---|"]
+    lines += [f"| `{entry.key}` | {entry.default} | {entry.meaning} |" for entry in CONTEXT]
+    return "\n".join(lines) + "\n"

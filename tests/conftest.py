@@ -1,4 +1,7 @@
-"""Core fixtures: log trees written per test, generated trees per seed, and catalogs loaded from them."""
+"""Fixtures: log trees written per test, generated trees per seed, catalogs loaded from them, moto, result rows.
+
+Helpers they use live in tests/helpers.py; tests import from there, never from here.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,15 @@ from pathlib import Path
 import pytest
 from moto import mock_aws
 
-from detector.local import LocalCatalog, find_log_files
-from detector.window import Window
-from samples.generate import SAMPLES_DIR, generate
-from tests.oracle import LogTree
-
-GENERATED_SEEDS = (7, 20261127, 424242)
-DEMO_LOGS = SAMPLES_DIR / "AWSLogs"
+from detector.local.loading import LocalCatalog
+from detector.sources import cloudtrail
+from samples.generate import generate
+from tests.helpers import GENERATED_SEEDS, LogTree, load_catalog
 
 
 @pytest.fixture
 def log_tree(tmp_path: Path) -> LogTree:
     return LogTree(tmp_path / "logs")
-
-
-def load_catalog(paths: Sequence[Path]) -> LocalCatalog:
-    """Every log file under `paths`, whatever its date, in a fresh catalog: the queries alone must prune."""
-    files, _pruned = find_log_files(paths, Window())
-    catalog = LocalCatalog()
-    catalog.load(files)
-    return catalog
 
 
 @pytest.fixture
@@ -40,7 +32,7 @@ def generated_logs(request: pytest.FixtureRequest, tmp_path_factory: pytest.Temp
     """A small generated tree: 3 days, 4 regions, 75 events a file."""
     root = tmp_path_factory.mktemp(f"generated-{request.param}")
     list(generate(root, events=900, days=3, events_per_file=75, seed=request.param))
-    return root / "AWSLogs"
+    return root / cloudtrail.LOG_PREFIX.rstrip("/")
 
 
 @pytest.fixture

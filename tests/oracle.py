@@ -17,8 +17,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from detector.clients import CATALOG
-from detector.queries import SIGV2_REGIONS
+from detector.core.clients import CATALOG
+from detector.core.queries import SIGV2_REGIONS
 
 Event = dict[str, Any]
 Row = dict[str, Any]
@@ -413,80 +413,3 @@ def _plain(value: Any) -> Any:
     if isinstance(value, int | float) or hasattr(value, "__int__"):
         return int(value)
     return value
-
-
-# --- writing log files -----------------------------------------------------------------------
-
-ACCOUNT = "111122223333"
-DAY = date(2026, 11, 20)
-
-
-def cloudtrail_event(
-    *,
-    arn: str | None = f"arn:aws:iam::{ACCOUNT}:user/app",
-    agent: str | None = "[aws-sdk-java/2.29.0 Linux/6.1 OpenJDK_64-Bit_Server_VM/21.0.5+11-LTS java/21.0.5]",
-    signature: str | None = "SigV4",
-    tls: str | None = "TLSv1.3",
-    when: str = "2026-11-20T12:00:00Z",
-    region: str = "us-east-1",
-    source_ip: str | None = "10.0.0.1",
-    bucket_name: str = "example-bucket",
-    event_name: str = "GetObject",
-    auth: str | None = "AuthHeader",
-    **extra: Any,
-) -> Event:
-    """An S3 data event as CloudTrail writes it; a None argument leaves its field out."""
-    identity: dict[str, Any] = {"type": "IAMUser", "accountId": ACCOUNT, "principalId": "AIDAEXAMPLE"}
-    if arn is not None:
-        identity["arn"] = arn
-    event: Event = {
-        "eventVersion": "1.10",
-        "userIdentity": identity,
-        "eventTime": when,
-        "eventSource": "s3.amazonaws.com",
-        "eventName": event_name,
-        "awsRegion": region,
-        "requestParameters": {"bucketName": bucket_name, "key": "a/b.txt"},
-        "eventType": "AwsApiCall",
-        "recipientAccountId": ACCOUNT,
-        "resources": [{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket_name}", "accountId": ACCOUNT}],
-    }
-    if source_ip is not None:
-        event["sourceIPAddress"] = source_ip
-    if agent is not None:
-        event["userAgent"] = agent
-    additional = {
-        name: value for name, value in (("SignatureVersion", signature), ("AuthenticationMethod", auth)) if value
-    }
-    if additional:
-        event["additionalEventData"] = additional
-    if tls is not None:
-        event["tlsDetails"] = {"tlsVersion": tls, "cipherSuite": "ECDHE-RSA-AES128-GCM-SHA256"}
-    event.update(extra)
-    return event
-
-
-@dataclass
-class LogTree:
-    """Log files written where CloudTrail would put them, under `root`."""
-
-    root: Path
-
-    def write(
-        self,
-        events: Sequence[Event],
-        *,
-        day: date = DAY,
-        region: str = "us-east-1",
-        account: str = ACCOUNT,
-        organization: str | None = None,
-        name: str | None = None,
-    ) -> Path:
-        prefix = f"AWSLogs/{organization}/{account}" if organization else f"AWSLogs/{account}"
-        folder = self.root / prefix / "CloudTrail" / region / f"{day:%Y/%m/%d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / (
-            name or f"{account}_CloudTrail_{region}_{day:%Y%m%d}T0005Z_{len(list(folder.iterdir())):016X}.json.gz"
-        )
-        path.write_bytes(gzip.compress(json.dumps({"Records": list(events)}).encode(), mtime=0))
-        return path

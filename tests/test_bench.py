@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import main
-from detector import queries
-from detector.local import TABLE, LocalCatalog, fields_read_by, find_log_files, scan
-from detector.schema import COLUMNS, Struct
-from detector.window import Window
+from detector.core import queries
+from detector.core.window import Window
+from detector.local.discovery import find_log_files
+from detector.local.loading import LocalCatalog
+from detector.local.projection import TABLE, fields_read_by
+from detector.local.scan import scan
+from detector.sources.cloudtrail import COLUMNS
+from detector.sources.columns import Struct
 from tests import oracle
-from tests.oracle import LogTree, cloudtrail_event
+from tests.helpers import LogTree, cloudtrail_event
 
 RESULTS = (
     "events",
@@ -32,8 +36,13 @@ DETECTION_SQL = queries.render(queries.DETECTION, TABLE)
 def test_tiny_bench_prints_every_result_and_the_scan_agrees_with_the_plain_loop(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    main(["--events", "4000", "--rounds", "1", "--data", str(tmp_path)])
+    # GIVEN a scratch folder for a tiny data set
+    arguments = ["--events", "4000", "--rounds", "1", "--data", str(tmp_path)]
 
+    # WHEN the bench runs one round over 4,000 events
+    main(arguments)
+
+    # THEN it prints every result, and the scan's findings agree with the plain loop's
     lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines() if not line.startswith("#"))
     assert set(RESULTS) <= set(lines)
     assert int(lines["events"]) > 0
@@ -49,17 +58,35 @@ def detection(generated_logs: Path, **options: object) -> tuple[int, int, list[d
 
 
 def test_reading_only_the_fields_the_query_names_finds_what_reading_every_field_finds(generated_logs: Path) -> None:
-    assert detection(generated_logs, fields=fields_read_by(DETECTION_SQL)) == detection(generated_logs)
+    # GIVEN the fields the detection query names
+    fields = fields_read_by(DETECTION_SQL)
+
+    # WHEN the generated logs are scanned reading only those fields, and again reading every field
+    narrow = detection(generated_logs, fields=fields)
+    wide = detection(generated_logs)
+
+    # THEN both scans find the same
+    assert narrow == wide
 
 
 def test_reading_the_files_again_at_query_time_finds_what_keeping_their_records_finds(generated_logs: Path) -> None:
-    assert detection(generated_logs, keep_json_bytes=0) == detection(generated_logs)
+    # GIVEN the generated logs
+    # WHEN they are scanned keeping no records in memory, and again keeping them
+    reread = detection(generated_logs, keep_json_bytes=0)
+    kept = detection(generated_logs)
+
+    # THEN both scans find the same
+    assert reread == kept
 
 
 def test_detection_reads_only_some_fields_and_only_the_sub_fields_it_names() -> None:
+    # GIVEN the detection query
+    # WHEN the fields it reads are worked out
     fields = {field.name: field for field in fields_read_by(DETECTION_SQL)}
 
+    # THEN they are some of the table's fields, not all
     assert {"eventTime", "userAgent", "additionalEventData", "tlsDetails"} <= set(fields) < {f.name for f in COLUMNS}
+    # AND of userIdentity only the sub-fields the query names
     identity = fields["userIdentity"].type
     assert isinstance(identity, Struct)
     assert {f.name for f in identity.fields} == {"arn", "accountId", "invokedBy"}
@@ -67,29 +94,47 @@ def test_detection_reads_only_some_fields_and_only_the_sub_fields_it_names() -> 
 
 @pytest.mark.parametrize("sql", ["SELECT * FROM cloudtrail", "WITH t AS (SELECT * FROM cloudtrail) SELECT 1 FROM t"])
 def test_a_star_over_the_table_reads_every_field(sql: str) -> None:
-    assert fields_read_by(sql) == COLUMNS
+    # GIVEN a query selecting * from the table, directly or through a CTE
+    # WHEN the fields it reads are worked out
+    fields = fields_read_by(sql)
+
+    # THEN they are every column of the table
+    assert fields == COLUMNS
 
 
 def test_a_struct_named_whole_is_read_whole() -> None:
-    (identity,) = (f for f in fields_read_by("SELECT useridentity FROM cloudtrail") if f.name == "userIdentity")
+    # GIVEN a query naming the userIdentity struct as a whole
+    sql = "SELECT useridentity FROM cloudtrail"
 
+    # WHEN the fields it reads are worked out
+    (identity,) = (f for f in fields_read_by(sql) if f.name == "userIdentity")
+
+    # THEN the struct is read with all its sub-fields
     assert identity in COLUMNS
 
 
 def test_a_log_file_spread_over_several_lines_is_still_scanned(log_tree: LogTree) -> None:
+    # GIVEN a log file of two SigV2 events written as indented, multi-line JSON
     event = cloudtrail_event(signature="SigV2")
     path = log_tree.write([event])
     path.with_suffix("").with_suffix(".json").write_text(json.dumps({"Records": [event, event]}, indent=2))
     path.unlink()
 
+    # WHEN the tree is scanned
     report = scan([log_tree.root], Window())
 
+    # THEN the file is scanned, not skipped, and both events are found as the oracle finds them
     assert (report.files_scanned, report.events_scanned, report.files_skipped) == (1, 2, [])
     assert [finding.requests for finding in report.findings] == [2]
     assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(oracle.findings([event, event]))
 
 
 def test_duckdb_draws_no_progress_bar_of_its_own_into_a_report_on_stdout() -> None:
+    # GIVEN a new local catalog
     catalog = LocalCatalog()
 
-    assert catalog.connection.execute("SELECT current_setting('enable_progress_bar')").fetchone() == (False,)
+    # WHEN its DuckDB connection is asked for the progress bar setting
+    setting = catalog.connection.execute("SELECT current_setting('enable_progress_bar')").fetchone()
+
+    # THEN the progress bar is off
+    assert setting == (False,)

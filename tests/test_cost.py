@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from detector import cost
-from detector.cli import EXIT_OK, EXIT_USAGE, main
-from detector.cost import Usage, athena_query_cost, estimate
+from detector.local import cost
+from detector.local.cli import EXIT_OK, EXIT_USAGE, main
+from detector.local.cost import Usage, athena_query_cost, estimate
 
 
 def line(usage: Usage, item: str) -> float:
@@ -15,70 +15,116 @@ def line(usage: Usage, item: str) -> float:
 
 
 def test_data_event_cost_is_linear_in_events() -> None:
+    # GIVEN an account of a million events a day, and one of three million
+    # WHEN the data event line is estimated for each
     one = line(Usage(events_per_day=1_000_000), "CloudTrail data events")
+    three = line(Usage(events_per_day=3_000_000), "CloudTrail data events")
 
-    assert line(Usage(events_per_day=3_000_000), "CloudTrail data events") == pytest.approx(3 * one)
+    # THEN three times the events cost three times as much, at $0.10 per 100,000 events
+    assert three == pytest.approx(3 * one)
     assert one == pytest.approx(1_000_000 * cost.DAYS_PER_MONTH * 0.10 / 100_000)
 
 
 def test_a_query_under_10_mb_is_billed_as_10_mb() -> None:
+    # GIVEN a query scanning one byte, and one scanning 10 MB
+    # WHEN each is priced
+    # THEN both cost what 10 MB costs at $5 per TB
     assert athena_query_cost(1) == athena_query_cost(10_000_000) == pytest.approx(10e6 * 5 / 1e12)
 
 
 def test_a_query_is_billed_in_whole_megabytes_rounded_up() -> None:
+    # GIVEN a query one byte over 20 MB
+    # WHEN it is priced
+    # THEN it costs what 21 MB costs, more than 20 MB
     assert athena_query_cost(20_000_001) == athena_query_cost(21_000_000) > athena_query_cost(20_000_000)
 
 
 def test_quiet_accounts_pay_the_same_athena_minimum_on_every_run() -> None:
+    # GIVEN two quiet accounts, one twice as busy as the other
     quiet, twice_as_busy = Usage(events_per_day=1_000), Usage(events_per_day=2_000)
 
+    # WHEN their lines are estimated
+    # THEN both pay the same Athena minimum, while their data events still double
     assert line(quiet, "Athena") == line(twice_as_busy, "Athena")
     assert line(twice_as_busy, "CloudTrail data events") == pytest.approx(2 * line(quiet, "CloudTrail data events"))
 
 
 def test_projection_saving_grows_with_the_history_kept() -> None:
-    savings = [estimate(Usage(events_per_day=1_000_000, days=days)).projection_saving for days in (7, 30, 90, 365)]
+    # GIVEN a million events a day, kept for a week up to a year
+    history = (7, 30, 90, 365)
 
+    # WHEN the saving of partition projection is estimated for each
+    savings = [estimate(Usage(events_per_day=1_000_000, days=days)).projection_saving for days in history]
+
+    # THEN it grows with the history, and is something even for a week
     assert savings == sorted(savings)
     assert savings[0] > 0
 
 
 def test_with_projection_a_run_reads_its_window_and_the_late_delivery_day() -> None:
+    # GIVEN a three-day window
     usage = Usage(events_per_day=1_000_000, window_days=3)
 
-    assert usage.projected_days == 4
+    # WHEN the days a run reads are counted
+    days = usage.projected_days
+
+    # THEN they are the window and the day after it
+    assert days == 4
+    # AND no more than the history kept
     assert Usage(events_per_day=1_000_000, days=2, window_days=3).projected_days == 2
 
 
 def test_storage_grows_with_events_and_days_kept() -> None:
+    # GIVEN a million events a day kept for 30 days
     base = line(Usage(events_per_day=1_000_000, days=30), "S3 log storage")
 
-    assert line(Usage(events_per_day=2_000_000, days=30), "S3 log storage") == pytest.approx(2 * base)
-    assert line(Usage(events_per_day=1_000_000, days=90), "S3 log storage") == pytest.approx(3 * base)
+    # WHEN the events double, or the days kept triple
+    doubled = line(Usage(events_per_day=2_000_000, days=30), "S3 log storage")
+    tripled = line(Usage(events_per_day=1_000_000, days=90), "S3 log storage")
+
+    # THEN the storage line grows by the same factor
+    assert doubled == pytest.approx(2 * base)
+    assert tripled == pytest.approx(3 * base)
 
 
 def test_more_regions_means_more_log_files_delivered() -> None:
+    # GIVEN the same traffic logged in one region, then in four
+    # WHEN the log delivery line is estimated for each
     one, four = (line(Usage(events_per_day=1_000_000, regions=k), "S3 log deliveries") for k in (1, 4))
 
+    # THEN four regions deliver four times as many files
     assert four == pytest.approx(4 * one)
 
 
 def test_total_is_the_sum_of_the_lines_without_the_no_projection_comparison() -> None:
-    result = estimate(Usage(events_per_day=10_000_000))
+    # GIVEN ten million events a day
+    usage = Usage(events_per_day=10_000_000)
 
+    # WHEN the month is estimated
+    result = estimate(usage)
+
+    # THEN the total adds up the lines, and the cost without projection is not one of them
     assert result.total == pytest.approx(sum(item.monthly for item in result.lines))
     assert result.without_projection not in result.lines
 
 
 @pytest.mark.parametrize("bad", [{"events_per_day": -1}, {"days": 0}, {"regions": 0}, {"runs_per_day": 0}])
 def test_impossible_usage_is_refused(bad: dict[str, float]) -> None:
+    # GIVEN negative events, or no days, regions or runs
+    # WHEN a usage is made of it
+    # THEN it is refused
     with pytest.raises(ValueError):
         Usage(**{"events_per_day": 1000, **bad})  # type: ignore[arg-type]
 
 
 def test_cost_command_prints_the_table_and_the_saving(capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["cost", "--events-per-day", "1000000", "--days", "90"])
+    # GIVEN a million events a day kept for 90 days
+    arguments = ["cost", "--events-per-day", "1000000", "--days", "90"]
 
+    # WHEN the cost command runs
+    code = main(arguments)
+
+    # THEN it succeeds, printing the lines and what projection saves
     out = capsys.readouterr().out
     assert code == EXIT_OK
     assert "CloudTrail data events" in out and "30.42" in out
@@ -86,12 +132,20 @@ def test_cost_command_prints_the_table_and_the_saving(capsys: pytest.CaptureFixt
 
 
 def test_cost_command_refuses_zero_regions_with_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        main(["cost", "--events-per-day", "1000", "--regions", "0"])
+    # GIVEN zero regions on the command line
+    arguments = ["cost", "--events-per-day", "1000", "--regions", "0"]
 
+    # WHEN the cost command runs
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments)
+
+    # THEN it exits 2, saying regions must be 1 or more
     assert exit_.value.code == EXIT_USAGE
     assert "regions must be 1 or more" in capsys.readouterr().err
 
 
 def test_every_price_names_its_source_page() -> None:
+    # GIVEN the prices the estimate uses
+    # WHEN their sources are read
+    # THEN each is a page on aws.amazon.com
     assert all(price.source.startswith("https://aws.amazon.com/") for price in cost.PRICES)

@@ -6,14 +6,19 @@ import json
 from datetime import date
 
 import boto3
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from detector import queries
-from detector.engines import DuckDBEngine
-from detector.handler import Request, Settings, parse_event, run_detection, saved_query
-from detector.local import TABLE, LocalCatalog, find_log_files
-from detector.window import Window
+from detector.aws.event import Request, parse_event
+from detector.aws.handler import saved_query
+from detector.aws.run import run_detection
+from detector.core import queries
+from detector.core.config import FunctionConfig
+from detector.core.window import Window
+from detector.local.discovery import find_log_files
+from detector.local.duckdb_engine import DuckDBEngine
+from detector.local.loading import LocalCatalog
+from detector.local.projection import TABLE
 from samples.generate import SAMPLES_DIR
 
 REGION = "us-east-1"
@@ -39,7 +44,7 @@ def test_samples_run_emails_the_sigv2_principals_once_and_stores_the_report(aws:
     query_id = athena.create_named_query(
         Name="detection", Database="default", QueryString=queries.render(queries.DETECTION, TABLE)
     )["NamedQueryId"]
-    settings = Settings(
+    config = FunctionConfig(
         workgroup="primary",
         named_query_id=query_id,
         topic_arn=topic_arn,
@@ -49,13 +54,13 @@ def test_samples_run_emails_the_sigv2_principals_once_and_stores_the_report(aws:
         notify_when_clean=False,
     )
     event = {"id": "e2e-1", "account": DEFAULT_ACCOUNT_ID, "time": "2026-11-23T06:00:00Z"}
-    request = parse_event(event, settings.window_days, today=date(2026, 11, 23))
+    request = parse_event(event, config.window_days, today=date(2026, 11, 23))
 
     def run() -> dict[str, object]:
         engine = DuckDBEngine(catalog.connection)
-        sql = saved_query(athena, settings.named_query_id)
+        sql = saved_query(athena, config.named_query_id)
         outcome = run_detection(
-            engine, sql, request, s3=s3, sns=sns, settings=settings, account=DEFAULT_ACCOUNT_ID, region=REGION
+            engine, sql, request, s3=s3, sns=sns, config=config, account=DEFAULT_ACCOUNT_ID, region=REGION
         )
         return outcome.to_dict()
 

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -16,25 +16,17 @@ import requests
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from moto.athena.models import athena_backends
-from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
-from detector.engines import AthenaEngine, QueryFailed
-from detector.handler import (
-    BOTO_CONFIG,
-    MARKER,
-    InvalidEvent,
-    InvalidSettings,
-    Outcome,
-    Request,
-    Settings,
-    handler,
-    parse_event,
-    run_detection,
-    run_query,
-)
-from detector.notify import MESSAGE_MAX_BYTES
-from detector.window import Window
+from detector.aws.athena import AthenaEngine, QueryFailed
+from detector.aws.email import MESSAGE_MAX_BYTES
+from detector.aws.event import InvalidEvent, Request, parse_event
+from detector.aws.handler import BOTO_CONFIG, handler
+from detector.aws.location import MARKER
+from detector.aws.run import Outcome, run_detection, run_query
+from detector.core.config import FunctionConfig, InvalidConfig
+from detector.core.window import Window
 
 REGION = "us-east-1"
 WORKGROUP = "detector"
@@ -79,7 +71,7 @@ class Deployment:
     sns: Any
     athena: Any
     topic_arn: str
-    settings: Settings
+    config: FunctionConfig
 
     def queue_results(self, rows: list[dict[str, str | None]]) -> None:
         """The next Athena query returns these rows, header row first as Athena sends it."""
@@ -104,15 +96,15 @@ class Deployment:
     def object_keys(self) -> list[str]:
         return [item["Key"] for item in self.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
 
-    def run_scheduled(self, athena: Any, settings: Settings | None = None) -> Outcome:
+    def run_scheduled(self, athena: Any, config: FunctionConfig | None = None) -> Outcome:
         """The scheduled window's detection on `athena`, with this deployment's S3, SNS and settings."""
         return run_detection(
-            AthenaEngine(athena, WORKGROUP),
+            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
             SAVED_SQL,
             Request(SCHEDULED_WINDOW, trigger="schedule"),
             s3=self.s3,
             sns=self.sns,
-            settings=settings or self.settings,
+            config=config or self.config,
             account=DEFAULT_ACCOUNT_ID,
             region=REGION,
         )
@@ -137,11 +129,10 @@ def deployment(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deploymen
         "REPORT_PREFIX": PREFIX,
         "WINDOW_DAYS": "3",
         "NOTIFY_WHEN_CLEAN": "false",
-        "DATABASE": "detector",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    yield Deployment(s3, sns, athena, topic_arn, Settings.from_environ(environment))
+    yield Deployment(s3, sns, athena, topic_arn, FunctionConfig.from_environ(environment))
 
 
 def stubbed_athena() -> tuple[Any, Stubber]:
@@ -263,6 +254,9 @@ def test_manual_window_runs_exactly_the_given_days(deployment: Deployment, detec
     ],
 )
 def test_invalid_event_is_rejected_with_a_clear_error(event: Any, message: str) -> None:
+    # GIVEN an event that is wrong in some way
+    # WHEN it is parsed on 2026-11-23
+    # THEN it is rejected with an error saying what is wrong
     with pytest.raises(InvalidEvent, match=message):
         parse_event(event, window_days=3, today=date(2026, 11, 23))
 
@@ -286,6 +280,7 @@ def test_empty_event_runs_the_window_the_schedule_would_run_today() -> None:
 
 
 def test_invalid_manual_window_runs_nothing(deployment: Deployment) -> None:
+    # GIVEN a deployment where nothing has run yet
     # WHEN the handler is invoked with since after until
     with pytest.raises(InvalidEvent, match="is after until"):
         handler({"since": "2026-11-05", "until": "2026-11-01"}, FakeContext())
@@ -400,7 +395,12 @@ def test_throttled_query_start_is_tried_again(aws: None) -> None:
 
     # WHEN the query runs
     with stubber:
-        rows = run_query(AthenaEngine(athena, WORKGROUP), SAVED_SQL, SCHEDULED_WINDOW.parameters(), sleep=pauses.append)
+        rows = run_query(
+            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
+            SAVED_SQL,
+            SCHEDULED_WINDOW.parameters(),
+            sleep=pauses.append,
+        )
 
     # THEN it waited once, started again and returned the rows
     assert rows == [{"principal_arn": "arn:aws:iam::1:user/a"}]
@@ -417,7 +417,7 @@ def test_throttled_query_start_gives_up_after_the_last_attempt(aws: None) -> Non
     # THEN the throttling error surfaces after three starts
     with stubber, pytest.raises(ClientError, match="TooManyRequestsException"):
         run_query(
-            AthenaEngine(athena, WORKGROUP),
+            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
             SAVED_SQL,
             SCHEDULED_WINDOW.parameters(),
             attempts=3,
@@ -433,9 +433,7 @@ def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, 
 
     # WHEN the run cannot publish
     with pytest.raises(ClientError, match="NotFound"):
-        deployment.run_scheduled(
-            deployment.athena, Settings(**{**deployment.settings.__dict__, "topic_arn": missing_topic})
-        )
+        deployment.run_scheduled(deployment.athena, replace(deployment.config, topic_arn=missing_topic))
 
     # THEN the report is stored but the window is not marked as emailed, so a retry sends it
     assert f"{PREFIX}2026-11-20_2026-11-22/report.json" in deployment.object_keys()
@@ -446,12 +444,13 @@ def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, 
     ("environment", "message"),
     [
         ({}, "environment variables not set: WORKGROUP, NAMED_QUERY_ID, TOPIC_ARN, REPORT_BUCKET, WINDOW_DAYS"),
-        ({"WINDOW_DAYS": "0"}, "WINDOW_DAYS='0': expected a whole number of days, 1 or more"),
+        ({"WINDOW_DAYS": "0"}, "WINDOW_DAYS='0': expected a whole number, 1 or more"),
         ({"WINDOW_DAYS": "three"}, "WINDOW_DAYS='three'"),
         ({"NOTIFY_WHEN_CLEAN": "yes"}, "NOTIFY_WHEN_CLEAN='yes': expected 'true' or 'false'"),
     ],
 )
 def test_bad_environment_names_the_variable(environment: dict[str, str], message: str) -> None:
+    # GIVEN a complete environment with one variable wrong, or no environment at all
     complete = {
         "WORKGROUP": "w",
         "NAMED_QUERY_ID": "q",
@@ -460,8 +459,10 @@ def test_bad_environment_names_the_variable(environment: dict[str, str], message
         "WINDOW_DAYS": "3",
     }
     given = {**complete, **environment} if environment else {}
-    with pytest.raises(InvalidSettings) as raised:
-        Settings.from_environ(given)
+    # WHEN the function's settings are read from it
+    with pytest.raises(InvalidConfig) as raised:
+        FunctionConfig.from_environ(given)
+    # THEN the error names the variable and what it should be
     assert message in str(raised.value)
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from detector import notify
-from detector.findings import Finding, Report
-from detector.notify import BODY_MAX_BYTES, MESSAGE_MAX_BYTES, ReportLocation, body, subject
-from detector.window import Window
+from detector.aws.email import BODY_MAX_BYTES, MESSAGE_MAX_BYTES, body, subject
+from detector.aws.location import ReportLocation
+from detector.core.findings import Finding, Report
+from detector.core.window import Window
+from docs import render
 
 WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22))
 ACCOUNT = "123456789012"
 LOCATION = ReportLocation("reports-bucket", "reports/", WINDOW, "eu-west-1")
-EXAMPLE_FILE = Path(__file__).resolve().parent.parent / "docs" / "email-example.txt"
 SAMPLE_SIGV2_PRINCIPALS = (
     "arn:aws:iam::123456789012:user/backup-cron",
     "arn:aws:sts::123456789012:assumed-role/legacy-uploader/i-0feedfacecafe0001",
@@ -190,23 +189,27 @@ def test_report_keys_are_one_folder_per_window_under_the_prefix(prefix: str, key
     # GIVEN a prefix written with or without slashes
     location = ReportLocation("bucket", prefix, WINDOW, "us-east-1")
 
+    # WHEN the report's key is made
+    report_key = location.key("report.json")
+
     # THEN the report's key has exactly one slash between the parts
-    assert location.key("report.json") == key
+    assert report_key == key
     assert location.json_uri == f"s3://bucket/{key}"
 
 
 def test_report_location_needs_a_closed_window() -> None:
+    # GIVEN a window with no until date
+    # WHEN a report location is made for it
+    # THEN it is refused, asking for a closed window
     with pytest.raises(ValueError, match="closed window"):
         ReportLocation("bucket", "reports/", Window(since=date(2026, 11, 20)), "us-east-1")
 
 
-def test_example_email_in_docs_matches_what_the_samples_produce() -> None:
-    # GIVEN the email rendered from the sample logs
-    example = notify.example()
+def test_example_email_names_every_sigv2_principal_of_the_samples() -> None:
+    # GIVEN the sample logs
+    # WHEN the example email is rendered from them
+    example = render.email_example()
 
-    # THEN it names every SigV2 principal of the samples, and docs/email-example.txt is that email
+    # THEN it names every SigV2 principal of the samples
     for principal in SAMPLE_SIGV2_PRINCIPALS:
         assert principal in example
-    assert EXAMPLE_FILE.read_text(encoding="utf-8") == example, (
-        "docs/email-example.txt is out of date: run `.venv/bin/python -m detector.notify > docs/email-example.txt`"
-    )

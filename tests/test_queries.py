@@ -9,13 +9,13 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from detector import queries
-from detector.findings import Finding
-from detector.local import LocalCatalog
-from detector.window import Window
+from detector.core import queries
+from detector.core.findings import Finding
+from detector.core.window import Window
+from detector.local.loading import LocalCatalog
 from tests import oracle
-from tests.conftest import load_catalog
-from tests.oracle import LogTree, OracleWindow, cloudtrail_event
+from tests.helpers import LogTree, cloudtrail_event, load_catalog
+from tests.oracle import OracleWindow
 
 QUERY_NAMES = queries.names()
 WINDOWS = {
@@ -46,29 +46,45 @@ def oracle_rows(events: list[oracle.Event], name: str, since: date | None, until
 
 
 def test_every_named_query_has_an_oracle() -> None:
-    assert set(QUERY_NAMES) == set(oracle.QUERIES)
+    # GIVEN the named queries
+    # WHEN they are compared with the oracle's queries
+    names = set(QUERY_NAMES)
+
+    # THEN each has an oracle, and the oracle has no others
+    assert names == set(oracle.QUERIES)
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_is_valid_trino_sql(name: str) -> None:
-    assert isinstance(parsed(name), exp.Query)
+    # GIVEN a named query rendered for the cloudtrail table
+    # WHEN it is parsed as Trino SQL
+    query = parsed(name)
+
+    # THEN it parses, as a query
+    assert isinstance(query, exp.Query)
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_takes_the_window_as_four_parameters(name: str) -> None:
+    # GIVEN a named query parsed as Trino SQL
+    # WHEN its placeholders are found
     placeholders = list(parsed(name).find_all(exp.Placeholder))
 
+    # THEN there are as many as a window has parameters
     assert len(placeholders) == queries.PARAMETER_COUNT == len(Window().parameters())
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_filters_the_log_date_partition_by_the_first_two_parameters(name: str) -> None:
+    # GIVEN a named query parsed as Trino SQL
+    # WHEN its BETWEENs on the log_date column are found
     ranges = [
         between
         for between in parsed(name).find_all(exp.Between)
         if isinstance(between.this, exp.Column) and between.this.name == "log_date"
     ]
 
+    # THEN there is one, from a parameter to a parameter
     assert len(ranges) == 1
     assert isinstance(ranges[0].args["low"], exp.Placeholder)
     assert isinstance(ranges[0].args["high"], exp.Placeholder)
@@ -84,14 +100,18 @@ def generated_catalog(generated_logs: Path) -> tuple[LocalCatalog, list[Path]]:
 def test_query_agrees_with_the_oracle_on_generated_logs(
     generated_catalog: tuple[LocalCatalog, list[Path]], name: str, window: str
 ) -> None:
+    # GIVEN the generated logs, loaded in DuckDB and read by the oracle for the window
     catalog, files = generated_catalog
     since, until = WINDOWS[window]
     events = oracle.read_events(files, OracleWindow(since, until))
 
+    # WHEN the oracle answers the query
     expected = oracle_rows(events, name, since, until)
 
+    # THEN no file was skipped, and over all time the oracle found something
     assert catalog.skipped == []
     assert expected or window != "all-time", "the generated logs should give every query something to find"
+    # AND the SQL on DuckDB gives the oracle's answer
     assert sql_rows(catalog, name, since, until) == expected
 
 
@@ -161,11 +181,15 @@ def tricky_catalog(tmp_path_factory: pytest.TempPathFactory) -> LocalCatalog:
 def test_query_agrees_with_the_oracle_on_tricky_events(
     tricky_catalog: LocalCatalog, name: str, window: tuple[date | None, date | None]
 ) -> None:
+    # GIVEN the tricky events, loaded in DuckDB, and a window
     since, until = window
 
+    # WHEN the oracle answers the query
     expected = oracle_rows(TRICKY_EVENTS, name, since, until)
 
+    # THEN over all time the oracle found something
     assert expected or window != (None, None), "the tricky events should give every query something to find"
+    # AND the SQL on DuckDB gives the oracle's answer
     assert sql_rows(tricky_catalog, name, since, until) == expected
 
 
@@ -200,25 +224,53 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LocalCatalo
 def test_query_finds_an_event_of_the_window_delivered_inside_the_window(
     delivered: dict[str, LocalCatalog], name: str
 ) -> None:
-    assert delivered["inside"].run(name, Window(SINCE, UNTIL))
+    # GIVEN a loud event of the window's last day, delivered that day
+    catalog = delivered["inside"]
+
+    # WHEN the query runs for the window
+    rows = catalog.run(name, Window(SINCE, UNTIL))
+
+    # THEN it finds the event
+    assert rows
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_skips_files_delivered_outside_the_window_even_if_their_events_are_inside(
     delivered: dict[str, LocalCatalog], name: str
 ) -> None:
-    assert delivered["partition-outside"].run(name, Window(SINCE, UNTIL)) == []
+    # GIVEN loud events of the window delivered the day before it and two days after it
+    catalog = delivered["partition-outside"]
+
+    # WHEN the query runs for the window
+    rows = catalog.run(name, Window(SINCE, UNTIL))
+
+    # THEN it finds nothing, for it reads no file delivered outside the window
+    assert rows == []
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_includes_the_last_days_events_delivered_the_day_after(
     delivered: dict[str, LocalCatalog], name: str
 ) -> None:
-    assert delivered["last-day-delivered-next-day"].run(name, Window(SINCE, UNTIL))
+    # GIVEN a loud event of the window's last second, delivered the day after
+    catalog = delivered["last-day-delivered-next-day"]
+
+    # WHEN the query runs for the window
+    rows = catalog.run(name, Window(SINCE, UNTIL))
+
+    # THEN it finds the event
+    assert rows
 
 
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_leaves_out_events_after_the_window_in_the_day_after_folder(
     delivered: dict[str, LocalCatalog], name: str
 ) -> None:
-    assert delivered["after-window-in-next-day-folder"].run(name, Window(SINCE, UNTIL)) == []
+    # GIVEN a loud event just after the window, in the day-after folder the window reads
+    catalog = delivered["after-window-in-next-day-folder"]
+
+    # WHEN the query runs for the window
+    rows = catalog.run(name, Window(SINCE, UNTIL))
+
+    # THEN it leaves the event out
+    assert rows == []

@@ -1,42 +1,56 @@
-"""Settings from CDK context: defaults, accepted spellings, failures naming the key, the value and what is allowed."""
+"""Deploy settings from CDK context: defaults, accepted spellings, failures naming the key, value and rule."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import timedelta
 
 import pytest
 
-from detector.queries import SIGV2_REGIONS
-from stacks.settings import CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, Settings
-from tests.stack_fixtures import cdk_json_context
+from detector.core.queries import SIGV2_REGIONS
+from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings
+from tests.helpers import cdk_json_context
 
 
-def test_cdk_json_defaults_are_the_dataclass_defaults() -> None:
+def test_cdk_json_sets_no_setting_so_each_default_is_defined_once() -> None:
     # GIVEN the context cdk.json ships
     context = cdk_json_context()
-    # WHEN settings are built from it
-    settings = Settings.from_context({key: context[key] for key in CONTEXT_KEYS})
-    # THEN they equal the documented defaults
-    assert settings == Settings()
+    # WHEN its keys are compared with the settings' context keys
+    set_there = set(context) & set(CONTEXT_KEYS)
+    # THEN it sets none: the defaults live in DeploySettings alone, and synth uses them
+    assert set_there == set()
 
 
 def test_missing_keys_take_defaults() -> None:
-    assert Settings.from_context({}) == Settings()
+    # GIVEN an empty context
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({})
+    # THEN they are the defaults
+    assert settings == DeploySettings()
 
 
 def test_alert_emails_accept_a_comma_separated_string() -> None:
-    settings = Settings.from_context({"alertEmails": "ops@example.com, sec@example.org"})
+    # GIVEN two alert emails in one comma-separated string
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"alertEmails": "ops@example.com, sec@example.org"})
+    # THEN both emails are kept, trimmed
     assert settings.alert_emails == ("ops@example.com", "sec@example.org")
 
 
 def test_alert_emails_accept_a_json_list_given_as_text() -> None:
-    settings = Settings.from_context({"alertEmails": '["ops@example.com"]'})
+    # GIVEN alert emails as a JSON list written as text
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"alertEmails": '["ops@example.com"]'})
+    # THEN the list's email is kept
     assert settings.alert_emails == ("ops@example.com",)
 
 
 def test_malformed_email_fails_naming_key_value_and_form() -> None:
+    # GIVEN alert emails one of which is no email
+    # WHEN settings are built from them
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"alertEmails": ["ops@example.com", "not-an-email"]})
+        DeploySettings.from_context({"alertEmails": ["ops@example.com", "not-an-email"]})
+    # THEN the error names the key and the value, and shows the form to give
     message = str(raised.value)
     assert "'alertEmails'" in message
     assert "'not-an-email'" in message
@@ -45,13 +59,20 @@ def test_malformed_email_fails_naming_key_value_and_form() -> None:
 
 @pytest.mark.parametrize("schedule", ["rate(1 day)", "rate(6 hours)", "rate(30 minutes)", "cron(0 6 * * ? *)"])
 def test_valid_schedule_expressions_are_kept(schedule: str) -> None:
-    assert Settings.from_context({"schedule": schedule}).schedule == schedule
+    # GIVEN a valid rate or cron schedule
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"schedule": schedule})
+    # THEN the schedule is kept as given
+    assert settings.schedule == schedule
 
 
 @pytest.mark.parametrize("schedule", ["daily", "rate(1 days)", "rate(0 hours)", "cron(0 6 * * *)", "rate(8 days)"])
 def test_bad_schedule_fails_naming_key_and_allowed_forms(schedule: str) -> None:
+    # GIVEN a schedule that is no valid rate or cron expression, or runs less than weekly
+    # WHEN settings are built from it
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"schedule": schedule})
+        DeploySettings.from_context({"schedule": schedule})
+    # THEN the error names the key and the value, and shows the forms allowed
     message = str(raised.value)
     assert "'schedule'" in message
     assert repr(schedule) in message
@@ -60,14 +81,21 @@ def test_bad_schedule_fails_naming_key_and_allowed_forms(schedule: str) -> None:
 
 
 def test_rate_schedule_gives_its_interval_and_cron_a_day() -> None:
-    assert Settings(schedule="rate(6 hours)").schedule_interval == timedelta(hours=6)
-    assert Settings(schedule="cron(0 6 * * ? *)").schedule_interval == timedelta(days=1)
+    # GIVEN a rate schedule and a cron schedule
+    rate, cron = DeploySettings(schedule="rate(6 hours)"), DeploySettings(schedule="cron(0 6 * * ? *)")
+    # WHEN their intervals are read
+    # THEN the rate gives its own, and the cron a day
+    assert rate.schedule_interval == timedelta(hours=6)
+    assert cron.schedule_interval == timedelta(days=1)
 
 
 @pytest.mark.parametrize("retention", [-1, 0, "-5", "ninety"])
 def test_non_positive_or_non_numeric_retention_fails(retention: object) -> None:
+    # GIVEN a log retention that is not a number of 1 or more
+    # WHEN settings are built from it
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"logRetentionDays": retention})
+        DeploySettings.from_context({"logRetentionDays": retention})
+    # THEN the error names the key, the value and the rule
     message = str(raised.value)
     assert "'logRetentionDays'" in message
     assert repr(retention) in message
@@ -75,13 +103,19 @@ def test_non_positive_or_non_numeric_retention_fails(retention: object) -> None:
 
 
 def test_numbers_given_as_text_are_parsed() -> None:
-    settings = Settings.from_context({"logRetentionDays": "30", "windowDays": "2"})
+    # GIVEN numbers written as text
+    # WHEN settings are built from them
+    settings = DeploySettings.from_context({"logRetentionDays": "30", "windowDays": "2"})
+    # THEN they are read as numbers
     assert (settings.log_retention_days, settings.window_days) == (30, 2)
 
 
 def test_unknown_region_fails_listing_known_regions() -> None:
+    # GIVEN a region that does not exist
+    # WHEN settings are built from it
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"regions": ["us-east-1", "us-middle-9"]})
+        DeploySettings.from_context({"regions": ["us-east-1", "us-middle-9"]})
+    # THEN the error names the key and the value, and lists the regions known
     message = str(raised.value)
     assert "'regions'" in message
     assert "'us-middle-9'" in message
@@ -89,12 +123,19 @@ def test_unknown_region_fails_listing_known_regions() -> None:
 
 
 def test_regions_accept_a_comma_separated_string() -> None:
-    assert Settings.from_context({"regions": "eu-west-1,us-east-1"}).regions == ("eu-west-1", "us-east-1")
+    # GIVEN two regions in one comma-separated string
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"regions": "eu-west-1,us-east-1"})
+    # THEN both regions are kept, in order
+    assert settings.regions == ("eu-west-1", "us-east-1")
 
 
 def test_scan_cutoff_below_athena_minimum_fails() -> None:
+    # GIVEN a scan cutoff a byte below Athena's minimum
+    # WHEN settings are built from it
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"athenaBytesScannedCutoff": MIN_BYTES_SCANNED_CUTOFF - 1})
+        DeploySettings.from_context({"athenaBytesScannedCutoff": MIN_BYTES_SCANNED_CUTOFF - 1})
+    # THEN the error names the key and the minimum
     message = str(raised.value)
     assert "'athenaBytesScannedCutoff'" in message
     assert f">= {MIN_BYTES_SCANNED_CUTOFF}" in message
@@ -102,8 +143,11 @@ def test_scan_cutoff_below_athena_minimum_fails() -> None:
 
 @pytest.mark.parametrize("bucket", ["Upper-Case", "ab", "bad_underscore", "192.168.1.1", "a..b"])
 def test_invalid_bucket_name_fails(bucket: str) -> None:
+    # GIVEN a watched bucket whose name S3 would refuse
+    # WHEN settings are built from it
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"watchedBuckets": [bucket]})
+        DeploySettings.from_context({"watchedBuckets": [bucket]})
+    # THEN the error names the key and the value, and gives the naming rules
     message = str(raised.value)
     assert "'watchedBuckets'" in message
     assert repr(bucket) in message
@@ -111,29 +155,56 @@ def test_invalid_bucket_name_fails(bucket: str) -> None:
 
 
 def test_kms_key_arn_must_be_a_key_arn() -> None:
+    # GIVEN a KMS alias where a key ARN belongs
+    # WHEN settings are built from it
     with pytest.raises(ValueError) as raised:
-        Settings.from_context({"kmsKeyArn": "alias/aws/sns"})
+        DeploySettings.from_context({"kmsKeyArn": "alias/aws/sns"})
+    # THEN the error names the key and shows the form of a key ARN
     message = str(raised.value)
     assert "'kmsKeyArn'" in message
     assert "arn:aws:kms:<region>:<account>:key/<key-id>" in message
 
 
 def test_empty_kms_key_arn_means_none() -> None:
-    assert Settings.from_context({"kmsKeyArn": ""}).kms_key_arn is None
+    # GIVEN an empty KMS key ARN
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"kmsKeyArn": ""})
+    # THEN there is no key
+    assert settings.kms_key_arn is None
 
 
 @pytest.mark.parametrize(("given", "expected"), [(True, True), ("true", True), ("FALSE", False), (False, False)])
 def test_booleans_accept_json_and_text(given: object, expected: bool) -> None:
-    assert Settings.from_context({"keepLogsOnDestroy": given}).keep_logs_on_destroy is expected
+    # GIVEN a boolean as JSON or as text in any case
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"keepLogsOnDestroy": given})
+    # THEN it is read as that boolean
+    assert settings.keep_logs_on_destroy is expected
 
 
 def test_non_boolean_fails() -> None:
+    # GIVEN "yes" where a boolean belongs
+    # WHEN settings are built from it
+    # THEN the error names the key and the value, and asks for true or false
     with pytest.raises(ValueError, match=r"context 'notifyWhenClean': 'yes' is not a boolean; give true or false"):
-        Settings.from_context({"notifyWhenClean": "yes"})
+        DeploySettings.from_context({"notifyWhenClean": "yes"})
 
 
 def test_regions_default_to_every_commercial_region_including_the_sigv2_ones() -> None:
-    regions = Settings.from_context({"regions": "all"}).regions
-    assert regions == Settings().regions
+    # GIVEN the regions given as "all"
+    # WHEN settings are built from it
+    regions = DeploySettings.from_context({"regions": "all"}).regions
+    # THEN they are the default regions: every commercial one, the SigV2 regions among them
+    assert regions == DeploySettings().regions
     assert set(SIGV2_REGIONS) < set(regions)
     assert not any(region.startswith(("cn-", "us-gov-", "us-iso")) for region in regions)
+
+
+def test_every_settings_field_has_exactly_one_context_key() -> None:
+    # GIVEN the settings fields and the context declarations
+    declared = [entry.field for entry in CONTEXT]
+    # WHEN they are compared
+    missing = {field.name for field in fields(DeploySettings)} - set(declared)
+    # THEN each field is declared once, and nothing else is
+    assert missing == set()
+    assert sorted(declared) == sorted(field.name for field in fields(DeploySettings))

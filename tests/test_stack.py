@@ -16,10 +16,12 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from detector import queries, schema
+from detector.core import queries
+from detector.sources import cloudtrail
+from detector.sources.columns import glue_columns
 from stacks.detector_function import RUNTIME
 from stacks.settings import commercial_regions
-from tests.stack_fixtures import ACCOUNT, REPO_ROOT, cached_synth, logical_id
+from tests.helpers import ACCOUNT, cached_synth, logical_id, only
 
 STACK = "LegacyS3ClientDetector"
 TRAIL_ARN = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/{STACK}-s3-data-events"
@@ -54,13 +56,6 @@ def variant() -> Template:
     return cached_synth(VARIANT)[1]
 
 
-def only(template: Template, type_: str, props: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
-    found = template.find_resources(type_, {"Properties": props} if props else None)
-    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
-    logical, resource = next(iter(found.items()))
-    return logical, dict(resource)
-
-
 def arn_of(logical: str) -> dict[str, Any]:
     return {"Fn::GetAtt": [logical, "Arn"]}
 
@@ -76,6 +71,7 @@ def test_trail_never_records_the_stacks_own_buckets(stack: cdk.Stack, template: 
     # GIVEN the trail's single advanced selector
     _, trail = only(template, "AWS::CloudTrail::Trail")
     (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    # WHEN its resources.ARN field selectors are read
     arn_fields = [f for f in selector["FieldSelectors"] if f["Field"] == "resources.ARN"]
     # THEN the log, access-log and Athena results buckets' objects are excluded
     excluded = [
@@ -86,19 +82,28 @@ def test_trail_never_records_the_stacks_own_buckets(stack: cdk.Stack, template: 
 
 
 def test_trail_has_no_basic_event_selectors(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its trail is looked up
+    # THEN the trail has no basic event selectors
     template.has_resource_properties("AWS::CloudTrail::Trail", {"EventSelectors": Match.absent()})
 
 
 def test_trail_records_s3_object_data_events_and_no_management_events(template: Template) -> None:
+    # GIVEN the trail's single advanced selector
     _, trail = only(template, "AWS::CloudTrail::Trail")
     (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    # WHEN its field selectors are read
     fields = {f["Field"]: f for f in selector["FieldSelectors"]}
+    # THEN it selects S3 object data events, filtered on nothing but the ARNs
     assert fields["eventCategory"] == {"Field": "eventCategory", "Equals": ["Data"]}
     assert fields["resources.type"] == {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}
     assert set(fields) == {"eventCategory", "resources.type", "resources.ARN"}  # no eventName/readOnly filter
 
 
 def test_trail_is_multi_region_and_validates_log_files(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its trail is looked up
+    # THEN the trail logs every region and validates its log files
     template.has_resource_properties(
         "AWS::CloudTrail::Trail",
         {"IsMultiRegionTrail": True, "EnableLogFileValidation": True, "IsLogging": True},
@@ -106,8 +111,11 @@ def test_trail_is_multi_region_and_validates_log_files(template: Template) -> No
 
 
 def test_watched_buckets_narrow_the_trail_to_their_objects(variant: Template) -> None:
+    # GIVEN the variant watching two buckets
     _, trail = only(variant, "AWS::CloudTrail::Trail")
+    # WHEN its trail's advanced selector is read
     (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    # THEN it selects only the objects of those buckets
     assert {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::legacy-data/", "arn:aws:s3:::partner-drop/"]} in (
         selector["FieldSelectors"]
     )
@@ -117,6 +125,7 @@ def test_cloudtrail_may_write_only_as_this_trail(stack: cdk.Stack, template: Tem
     # GIVEN the log bucket's policy
     _, policy = only(template, "AWS::S3::BucketPolicy", {"Bucket": {"Ref": logical_id(stack, "LogArchive/Bucket")}})
     statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    # WHEN its statements for CloudTrail are picked out
     cloudtrail = [s for s in statements if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}]
     # THEN both CloudTrail statements are conditioned on the trail's ARN
     assert sorted(s["Action"] for s in cloudtrail) == ["s3:GetBucketAcl", "s3:PutObject"]
@@ -132,6 +141,7 @@ def test_trail_is_deleted_before_its_bucket_is_emptied(stack: cdk.Stack, templat
     (auto_delete,) = template.find_resources(
         "Custom::S3AutoDeleteObjects", {"Properties": {"BucketName": {"Ref": logical_id(stack, "LogArchive/Bucket")}}}
     )
+    # WHEN the trail's dependencies are read
     # THEN the trail depends on it (CloudFormation deletes dependents first) and on the bucket policy it needs
     assert auto_delete in trail["DependsOn"]
     assert logical_id(stack, "LogArchive/Bucket/Policy") in trail["DependsOn"]
@@ -140,6 +150,7 @@ def test_trail_is_deleted_before_its_bucket_is_emptied(stack: cdk.Stack, templat
 def test_kept_logs_survive_stack_deletion(variant: Template) -> None:
     # GIVEN keepLogsOnDestroy
     buckets = variant.find_resources("AWS::S3::Bucket")
+    # WHEN its log and access-log buckets are picked out
     log_buckets = {k: v for k, v in buckets.items() if "ResultsBucket" not in k}
     # THEN the log and access-log buckets are retained and never emptied
     assert {v["DeletionPolicy"] for v in log_buckets.values()} == {"Retain"}
@@ -148,6 +159,9 @@ def test_kept_logs_survive_stack_deletion(variant: Template) -> None:
 
 
 def test_log_buckets_expire_objects_at_retention(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its log bucket is looked up
+    # THEN the bucket expires its objects after the 90 days of retention
     template.has_resource_properties(
         "AWS::S3::Bucket",
         {
@@ -160,8 +174,11 @@ def test_log_buckets_expire_objects_at_retention(template: Template) -> None:
 
 
 def test_every_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its buckets and bucket policies are read
     buckets = template.find_resources("AWS::S3::Bucket")
     policies = template.find_resources("AWS::S3::BucketPolicy")
+    # THEN there are three buckets, each blocking public access, encrypted and refusing requests without TLS
     assert len(buckets) == 3
     for logical, bucket in buckets.items():
         props = bucket["Properties"]
@@ -178,6 +195,9 @@ def test_every_bucket_is_private_encrypted_and_tls_only(template: Template) -> N
 
 
 def test_given_kms_key_encrypts_logs_trail_and_topic(variant: Template) -> None:
+    # GIVEN the variant given a KMS key
+    # WHEN its trail, log bucket, topic and keys are looked up
+    # THEN the given key encrypts the trail, the log bucket and the topic, and the stack makes no key of its own
     variant.has_resource_properties("AWS::CloudTrail::Trail", {"KMSKeyId": GIVEN_KEY})
     variant.has_resource_properties(
         "AWS::S3::Bucket",
@@ -200,6 +220,9 @@ def test_given_kms_key_encrypts_logs_trail_and_topic(variant: Template) -> None:
 
 
 def test_workgroup_caps_scans_enforces_its_settings_and_deletes_recursively(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its workgroup is looked up
+    # THEN the workgroup caps each query's scan, enforces its configuration and is deleted with its queries
     template.has_resource_properties(
         "AWS::Athena::WorkGroup",
         {
@@ -217,7 +240,10 @@ def test_workgroup_caps_scans_enforces_its_settings_and_deletes_recursively(temp
 
 
 def test_workgroup_writes_encrypted_results_to_the_results_bucket(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the results bucket
     results = logical_id(stack, "LogArchive/ResultsBucket")
+    # WHEN the workgroup is looked up
+    # THEN its results go to that bucket under athena/, encrypted
     template.has_resource_properties(
         "AWS::Athena::WorkGroup",
         {
@@ -239,6 +265,7 @@ def test_each_query_file_is_saved_as_rendered_for_the_deployed_table(
 ) -> None:
     # GIVEN the saved query of that name
     _, saved = only(template, "AWS::Athena::NamedQuery", {"Name": name})
+    # WHEN its properties are read
     props = saved["Properties"]
     # THEN it is the repository's query rendered for the deployed database.table, in the detector's workgroup
     assert props["QueryString"] == queries.render(name, QUALIFIED_TABLE)
@@ -247,16 +274,22 @@ def test_each_query_file_is_saved_as_rendered_for_the_deployed_table(
 
 
 def test_only_query_files_become_saved_queries(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its saved queries are read
     saved = template.find_resources("AWS::Athena::NamedQuery")
+    # THEN they are exactly the query files
     assert sorted(v["Properties"]["Name"] for v in saved.values()) == sorted(queries.names())
 
 
 def test_table_columns_and_partitions_come_from_the_schema(template: Template) -> None:
+    # GIVEN the Glue table
     _, table = only(template, "AWS::Glue::Table")
     table_input = table["Properties"]["TableInput"]
+    # WHEN its columns are read
     columns = table_input["StorageDescriptor"]["Columns"]
-    assert [(c["Name"], c["Type"]) for c in columns] == schema.glue_columns()
-    assert [k["Name"] for k in table_input["PartitionKeys"]] == list(schema.PARTITION_KEYS)
+    # THEN its columns and partition keys are the schema's, read by CloudTrail's input format and the JSON SerDe
+    assert [(c["Name"], c["Type"]) for c in columns] == glue_columns(cloudtrail.COLUMNS)
+    assert [k["Name"] for k in table_input["PartitionKeys"]] == list(cloudtrail.PARTITION_KEYS)
     assert table_input["StorageDescriptor"]["SerdeInfo"] == {
         "SerializationLibrary": "org.apache.hive.hcatalog.data.JsonSerDe"
     }
@@ -264,8 +297,11 @@ def test_table_columns_and_partitions_come_from_the_schema(template: Template) -
 
 
 def test_table_projects_account_region_and_delivery_day(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the Glue table
     _, table = only(template, "AWS::Glue::Table")
+    # WHEN its parameters are read
     parameters = table["Properties"]["TableInput"]["Parameters"]
+    # THEN it projects the account, every commercial region and each day up to now
     assert parameters["projection.enabled"] == "true"
     assert parameters["projection.account.type"] == "enum"
     assert parameters["projection.account.values"] == ACCOUNT
@@ -279,6 +315,7 @@ def test_table_projects_account_region_and_delivery_day(stack: cdk.Stack, templa
         "1",
         "DAYS",
     )
+    # AND its partitions are the log bucket's CloudTrail folders
     bucket = {"Ref": logical_id(stack, "LogArchive/Bucket")}
     assert parameters["storage.location.template"] == {
         "Fn::Join": ["", ["s3://", bucket, "/AWSLogs/${account}/CloudTrail/${region}/${log_date}"]]
@@ -286,19 +323,25 @@ def test_table_projects_account_region_and_delivery_day(stack: cdk.Stack, templa
 
 
 def test_saved_query_construct_ids_follow_the_file_names(stack: cdk.Stack) -> None:
-    assert logical_id(stack, "Catalog/DetectionQuery").startswith("CatalogDetectionQuery")
+    # GIVEN the synthesized stack
+    # WHEN the detection query's logical ID is read
+    detection = logical_id(stack, "Catalog/DetectionQuery")
+    # THEN it is named after detection.sql
+    assert detection.startswith("CatalogDetectionQuery")
 
 
 # --- the function ------------------------------------------------------------------------------------------------
 
 
 def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack, template: Template) -> None:
-    _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.handler.handler"})
+    # GIVEN the detector function
+    _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.aws.handler.handler"})
+    # WHEN its environment is read
     variables = function["Properties"]["Environment"]["Variables"]
+    # THEN it names the workgroup, saved query, topic and bucket deployed, and the default settings
     assert variables == {
         "WORKGROUP": {"Ref": logical_id(stack, "Catalog/WorkGroup")},
         "NAMED_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DetectionQuery"), "NamedQueryId"]},
-        "DATABASE": "legacy_s3_client_detector",
         "TOPIC_ARN": {"Ref": logical_id(stack, "Alerting/Topic")},
         "REPORT_BUCKET": {"Ref": logical_id(stack, "LogArchive/ResultsBucket")},
         "REPORT_PREFIX": "reports/",
@@ -308,15 +351,18 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
 
 
 def test_function_runs_the_newest_python_with_the_maximum_timeout(template: Template) -> None:
+    # GIVEN the newest Python runtime the CDK knows
     newest = max(
         (r for r in dir(cdk.aws_lambda.Runtime) if r.startswith("PYTHON_")),
         key=lambda r: tuple(int(p) for p in r.split("_")[1:]),
     )
+    # WHEN the function's runtime is compared with it
+    # THEN the function runs it, for the maximum 15 minutes, with no reserved concurrency
     assert getattr(cdk.aws_lambda.Runtime, newest).name == RUNTIME.name
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Handler": "detector.handler.handler",
+            "Handler": "detector.aws.handler.handler",
             "Runtime": RUNTIME.name,
             "Timeout": 900,
             "ReservedConcurrentExecutions": Match.absent(),
@@ -324,44 +370,22 @@ def test_function_runs_the_newest_python_with_the_maximum_timeout(template: Temp
     )
 
 
-def staged_code(stack: cdk.Stack, template: Template) -> Path:
-    _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.handler.handler"})
-    asset_hash = function["Properties"]["Code"]["S3Key"].removesuffix(".zip")
-    app = stack.node.root
-    assert isinstance(app, cdk.App)
-    return Path(app.outdir) / f"asset.{asset_hash}"
-
-
-def test_function_code_is_the_detector_package_alone(stack: cdk.Stack, template: Template) -> None:
-    # GIVEN the staged asset of the function's code
-    staged = staged_code(stack, template)
-    files = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
-    # THEN it holds exactly the package's files (no bytecode), under detector/
-    expected = {
-        p.relative_to(REPO_ROOT).as_posix()
-        for p in (REPO_ROOT / "detector").rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
-    }
-    assert files == expected
-    assert "detector/__init__.py" in files
-
-
-def test_handler_module_is_in_the_code_asset(stack: cdk.Stack, template: Template) -> None:
-    if not (REPO_ROOT / "detector" / "handler.py").exists():
-        pytest.skip("detector/handler.py is not written yet")
-    assert (staged_code(stack, template) / "detector" / "handler.py").is_file()
-
-
 def test_function_logs_to_its_own_group_kept_for_the_retention(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the function's log group
     log_group = logical_id(stack, "Detector/LogGroup")
+    # WHEN the group and the function are looked up
+    # THEN the group keeps logs for the 90 days of retention and the function logs to it
     template.has_resource("AWS::Logs::LogGroup", {"Properties": {"RetentionInDays": 90}, "DeletionPolicy": "Delete"})
     template.has_resource_properties(
         "AWS::Lambda::Function",
-        {"Handler": "detector.handler.handler", "LoggingConfig": {"LogGroup": {"Ref": log_group}}},
+        {"Handler": "detector.aws.handler.handler", "LoggingConfig": {"LogGroup": {"Ref": log_group}}},
     )
 
 
 def test_schedule_invokes_the_function_with_retries(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its schedule rule is looked up
+    # THEN the rule invokes the function daily, retrying twice within six hours
     template.has_resource_properties(
         "AWS::Events::Rule",
         {
@@ -386,7 +410,10 @@ TRACE_ACTIONS = ["ec2:DescribeInstances", "ec2:DescribeNetworkInterfaces"]
 def test_function_role_has_no_managed_policies_and_no_wildcard_resource_but_the_trace_lookups(
     template: Template,
 ) -> None:
+    # GIVEN the function's role
     _, role = only(template, "AWS::IAM::Role", {"Description": Match.string_like_regexp("detection query")})
+    # WHEN its managed policies and every policy statement are read
+    # THEN it has no managed policy, no wildcard action, and a wildcard resource only for the trace lookups
     assert "ManagedPolicyArns" not in role["Properties"]
     for policy in template.find_resources("AWS::IAM::Policy").values():
         for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -396,6 +423,9 @@ def test_function_role_has_no_managed_policies_and_no_wildcard_resource_but_the_
 
 
 def test_function_may_only_describe_interfaces_and_instances_to_trace_sources(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN the function's policy is looked up
+    # THEN its one statement on every resource allows describing interfaces and instances alone
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
@@ -409,6 +439,9 @@ def test_function_may_only_describe_interfaces_and_instances_to_trace_sources(te
 
 
 def test_function_may_run_queries_only_in_its_workgroup(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN the function's policy is looked up
+    # THEN it may run saved queries only in its workgroup, and read only its own table's definition
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
@@ -448,7 +481,10 @@ def test_function_may_run_queries_only_in_its_workgroup(template: Template) -> N
 def test_function_may_write_reports_and_release_markers_only_under_the_report_prefix(
     stack: cdk.Stack, template: Template
 ) -> None:
+    # GIVEN the results bucket
     results = logical_id(stack, "LogArchive/ResultsBucket")
+    # WHEN the function's policy is looked up
+    # THEN it may read, write and delete objects only under reports/ in that bucket
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
@@ -469,6 +505,9 @@ def test_function_may_write_reports_and_release_markers_only_under_the_report_pr
 
 
 def test_function_may_publish_to_the_topic(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN the function's policy is looked up
+    # THEN it may publish to the topic
     template.has_resource_properties(
         "AWS::IAM::Policy",
         {
@@ -493,7 +532,10 @@ def test_function_may_publish_to_the_topic(stack: cdk.Stack, template: Template)
 def test_topic_is_tls_only_and_encrypted_with_a_rotating_key_cloudwatch_may_use(
     stack: cdk.Stack, template: Template
 ) -> None:
+    # GIVEN the topic's key
     key = logical_id(stack, "Alerting/TopicKey")
+    # WHEN the topic, the key and the topic policy are looked up
+    # THEN the key encrypts the topic, rotates and lets CloudWatch use it, and the topic refuses requests without TLS
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": arn_of(key)})
     template.has_resource_properties(
         "AWS::KMS::Key",
@@ -526,18 +568,27 @@ def test_topic_is_tls_only_and_encrypted_with_a_rotating_key_cloudwatch_may_use(
 
 
 def test_alert_emails_are_subscribed(variant: Template) -> None:
+    # GIVEN the variant given one alert email
+    # WHEN its subscriptions are looked up
+    # THEN the email is subscribed to the topic
     variant.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
 
 
 @pytest.mark.parametrize("alarm", ["Alerting/FunctionErrors", "Alerting/MissedRun"])
 def test_alarms_notify_the_topic(stack: cdk.Stack, template: Template, alarm: str) -> None:
+    # GIVEN the alarm
     found = template.find_resources("AWS::CloudWatch::Alarm")[logical_id(stack, alarm)]
+    # WHEN its actions are compared with the topic
     topic = {"Ref": logical_id(stack, "Alerting/Topic")}
+    # THEN it notifies the topic both when it fires and when it clears
     assert found["Properties"]["AlarmActions"] == [topic]
     assert found["Properties"]["OKActions"] == [topic]
 
 
 def test_function_errors_alarm_fires_on_any_error(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its alarms are looked up
+    # THEN one fires on any function error
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {"MetricName": "Errors", "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold", "Statistic": "Sum"},
@@ -545,6 +596,9 @@ def test_function_errors_alarm_fires_on_any_error(template: Template) -> None:
 
 
 def test_missed_run_alarm_fires_when_no_invocation_within_a_schedule_period(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its alarms are looked up
+    # THEN one fires when a schedule period and an hour pass without an invocation
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
         {
@@ -564,6 +618,9 @@ def test_missed_run_alarm_fires_when_no_invocation_within_a_schedule_period(temp
 
 def test_stateful_logical_ids_are_pinned(stack: cdk.Stack) -> None:
     # A changed logical ID replaces the resource: a new, empty log bucket, a new trail, a new table.
+    # GIVEN the synthesized stack
+    # WHEN the logical IDs of its stateful resources are read
+    # THEN they are the ones deployed
     assert logical_id(stack, "LogArchive/Bucket") == "LogArchiveBucket6951A440"
     assert logical_id(stack, "LogArchive/AccessLogBucket") == "LogArchiveAccessLogBucketA7576278"
     assert logical_id(stack, "LogArchive/Trail") == "LogArchiveTrail73101419"
@@ -571,24 +628,31 @@ def test_stateful_logical_ids_are_pinned(stack: cdk.Stack) -> None:
 
 
 def test_outputs_name_what_an_operator_needs(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its outputs are read
     outputs = template.find_outputs("*")
+    # THEN they name the topic, log bucket, workgroup, function, database and table
     assert {"TopicArn", "LogBucketName", "WorkGroupName", "FunctionName", "DatabaseName", "TableName"} <= set(outputs)
 
 
 def test_variant_with_every_option_is_nag_clean(variant: Template) -> None:
     # GIVEN a given key, watched buckets, kept logs and an email: the fixture synthesized it with cdk-nag on
+    # WHEN its trails are counted
     # THEN it has the same resources minus the stack's own key
     variant.resource_count_is("AWS::CloudTrail::Trail", 1)
 
 
 def test_template_passes_cfn_lint(template: Template, tmp_path: Path) -> None:
     # W3005: CDK adds DependsOn next to a Ref/GetAtt it also renders (redundant, harmless).
+    # GIVEN the synthesized template written to a file
     path = tmp_path / f"{STACK}.template.json"
     path.write_text(json.dumps(template.to_json()), encoding="utf-8")
+    # WHEN cfn-lint checks it
     result = subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), "--ignore-checks", "W3005", "--", str(path)],
         capture_output=True,
         text=True,
         check=False,
     )
+    # THEN it finds nothing
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,20 +1,16 @@
 """The email a run sends: a summary that fits SNS, pointing at the full report in S3.
 
 Plain functions of a `Report`, so tests and the README render exactly what owners receive.
-`python -m detector.notify` prints the email for the sample logs (needs duckdb, so repository only).
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from urllib.parse import quote
 
-from detector.findings import Finding, Report
-from detector.window import Window
+from detector.aws.location import ReportLocation
+from detector.core import reasons
+from detector.core.findings import Finding, Report
+from detector.core.window import Window
 
 SUBJECT_MAX_CHARS = 99
 """SNS: an email subject is "less than 100 characters long", without line breaks or control characters.
@@ -33,64 +29,7 @@ TOP_FINDINGS = 20
 
 MAX_BUCKETS_LISTED = 5
 
-REASON_ORDER = ("sigv2", "outdated_sdk", "legacy_tls")
-"""Most urgent first."""
-
-REASON_MEANINGS = {
-    "sigv2": "requests signed with Signature Version 2, which S3 accepts only on buckets created before 2020-06-24",
-    "outdated_sdk": "an SDK or CLI release older than the one that made SigV4 its default",
-    "legacy_tls": "requests over TLS 1.0 or 1.1",
-}
-
 SUBJECT_PREFIX = "S3 legacy clients"
-
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "AWSLogs"
-EXAMPLE_WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22))
-EXAMPLE_ACCOUNT = "123456789012"
-EXAMPLE_REGION = "us-east-1"
-EXAMPLE_BUCKET = "legacy-s3-detector-reports-123456789012"
-EXAMPLE_PREFIX = "reports/"
-
-
-@dataclass(frozen=True)
-class ReportLocation:
-    """Where one window's report lives: `s3://<bucket>/<prefix><since>_<until>/<name>`."""
-
-    bucket: str
-    prefix: str
-    window: Window
-    region: str
-
-    def __post_init__(self) -> None:
-        if not (self.window.since and self.window.until):
-            raise ValueError(f"a report needs a closed window, got {self.window.to_dict()}")
-
-    @property
-    def folder(self) -> str:
-        prefix = self.prefix.strip("/")
-        name = f"{self.window.since}_{self.window.until}/"
-        return f"{prefix}/{name}" if prefix else name
-
-    def key(self, name: str) -> str:
-        return self.folder + name
-
-    def uri(self, name: str) -> str:
-        return f"s3://{self.bucket}/{self.key(name)}"
-
-    @property
-    def json_uri(self) -> str:
-        return self.uri("report.json")
-
-    @property
-    def csv_uri(self) -> str:
-        return self.uri("report.csv")
-
-    @property
-    def console_url(self) -> str:
-        return (
-            f"https://console.aws.amazon.com/s3/buckets/{quote(self.bucket)}"
-            f"?region={quote(self.region)}&prefix={quote(self.folder)}"
-        )
 
 
 def window_text(window: Window) -> str:
@@ -99,7 +38,7 @@ def window_text(window: Window) -> str:
 
 def reason_counts(report: Report) -> list[tuple[str, int]]:
     counts = report.counts_by_reason()
-    return [(reason, counts[reason]) for reason in REASON_ORDER if counts.get(reason)]
+    return [(reason, counts[reason]) for reason in (r.name for r in reasons.BY_RANK) if counts.get(reason)]
 
 
 def subject(report: Report, account: str) -> str:
@@ -164,7 +103,7 @@ def _head(report: Report, location: ReportLocation, account: str) -> str:
     if total:
         noun = "finding" if total == 1 else "findings"
         lines.append(f"{total} {noun}: " + ", ".join(f"{count} {reason}" for reason, count in reason_counts(report)))
-        lines.extend(f"  {reason:<13} {REASON_MEANINGS[reason]}" for reason, _ in reason_counts(report))
+        lines.extend(f"  {reason:<13} {reasons.BY_NAME[reason].meaning}" for reason, _ in reason_counts(report))
         lines.append("A finding is one principal calling from one source IP with one client.")
     else:
         lines.append("No findings: no request was signed with SigV2, came from an outdated SDK or used TLS 1.0/1.1.")
@@ -198,7 +137,7 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         ("traced to", finding.source),
         ("client", client),
         ("user agent", finding.user_agent or "(none sent)"),
-        ("reasons", ", ".join(sorted(finding.reasons, key=_reason_rank))),
+        ("reasons", ", ".join(sorted(finding.reasons, key=reasons.rank))),
         ("signing", signing),
         ("TLS", ", ".join(finding.tls_versions) or "not logged"),
         ("requests", f"{finding.requests}, first {finding.first_seen}, last {finding.last_seen}"),
@@ -206,10 +145,6 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         ("what to do", finding.hint()),
     ]
     return [f"{number}. {finding.principal_arn}"] + [f"{indent}{label:<11} {value}" for label, value in fields if value]
-
-
-def _reason_rank(reason: str) -> int:
-    return REASON_ORDER.index(reason) if reason in REASON_ORDER else len(REASON_ORDER)
 
 
 def _more(count: int) -> str:
@@ -222,16 +157,3 @@ def _size(parts: Sequence[str]) -> int:
 
 def _one_ascii_line(text: str) -> str:
     return " ".join(text.encode("ascii", "replace").decode("ascii").split())
-
-
-def example(samples: Path = SAMPLES) -> str:
-    """The email for the sample logs, as the README shows it."""
-    from detector.local import scan
-
-    report = scan([samples], EXAMPLE_WINDOW)
-    location = ReportLocation(EXAMPLE_BUCKET, EXAMPLE_PREFIX, EXAMPLE_WINDOW, EXAMPLE_REGION)
-    return f"Subject: {subject(report, EXAMPLE_ACCOUNT)}\n\n{body(report, location, EXAMPLE_ACCOUNT)}"
-
-
-if __name__ == "__main__":
-    sys.stdout.write(example())

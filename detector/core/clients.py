@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from detector.core.sql import quote_literal
+
 VERSION_PARTS = 4
 """Versions compare on their first four numeric parts: .NET and PowerShell use four."""
 
@@ -129,8 +131,25 @@ def by_name(name: str) -> Client | None:
     return next((client for client in CATALOG if client.name == name), None)
 
 
-def sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def version_parts_sql(version: str, prefix: str) -> str:
+    """Columns `<prefix>1..<prefix>N` of a version text's numeric parts (0 when absent), in portable SQL.
+
+    No `split_part`/`CAST`: Athena and DuckDB disagree on those out of range (../shared/REFERENCE.md section 8).
+    """
+    columns = []
+    for part in range(VERSION_PARTS):
+        pattern = "^" + r"[0-9]+\." * part + "([0-9]+)"
+        extracted = f"nullif(regexp_extract({version}, '{pattern}', 1), '')"
+        columns.append(f"coalesce(try_cast({extracted} AS bigint), 0) AS {prefix}{part + 1}")
+    return ",\n    ".join(columns)
+
+
+def older_sql(left: str, right: str) -> str:
+    """SQL: version parts `<left>1..N` compare below `<right>1..N`, part by part."""
+    condition = f"{left}{VERSION_PARTS} < {right}{VERSION_PARTS}"
+    for part in range(VERSION_PARTS - 1, 0, -1):
+        condition = f"{left}{part} < {right}{part} OR ({left}{part} = {right}{part} AND ({condition}))"
+    return f"({condition})"
 
 
 def catalog_values_sql() -> str:
@@ -140,7 +159,7 @@ def catalog_values_sql() -> str:
     boto3) is listed before the SDK it carries (botocore, .NET), so it is the client.
     """
     return ",\n    ".join(
-        f"({sql_string(c.name)}, {sql_string(c.pattern)}, {sql_string(c.sigv4_default)}, {rank})"
+        f"({quote_literal(c.name)}, {quote_literal(c.pattern)}, {quote_literal(c.sigv4_default)}, {rank})"
         for rank, c in enumerate(CATALOG, start=1)
     )
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from detector.schema import format_log_date
-
 DELIVERY_LAG = timedelta(days=1)
 """CloudTrail delivers in about 5 minutes, not guaranteed: a day's last events can land in the next day's folder.
 
@@ -14,6 +12,11 @@ Source: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/how-cloudtrai
 """
 
 ONE_DAY = timedelta(days=1)
+
+
+def format_log_date(day: date) -> str:
+    """`yyyy/MM/dd`, the partition value of a log's day; zero-padded for every year (strftime is not)."""
+    return f"{day.year:04d}/{day.month:02d}/{day.day:02d}"
 
 
 class WindowError(ValueError):

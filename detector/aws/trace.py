@@ -19,7 +19,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from detector.findings import Finding
+from detector.core.findings import Finding
 
 Address = IPv4Address | IPv6Address
 T = TypeVar("T")

@@ -15,10 +15,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from detector import cost
-from detector.findings import Report
-from detector.local import UsageError, scan
-from detector.window import Window, WindowError
+from detector.aws.trace import ec2_clients, trace_sources
+from detector.core import reasons
+from detector.core.findings import Report
+from detector.core.window import Window, WindowError
+from detector.local import cost
+from detector.local.discovery import UsageError
+from detector.local.scan import scan
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -43,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
         "scan",
         help="scan downloaded CloudTrail log files",
         description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
+        epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
     scan_parser.add_argument("--since", type=iso_date, help="first day to scan, YYYY-MM-DD (UTC)")
@@ -92,8 +97,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             soft_wrap=True,
         )
     if args.trace:
-        from detector.trace import ec2_clients, trace_sources
-
         report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)
     return EXIT_OK

@@ -9,16 +9,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from detector.clients import by_name
-from detector.window import Window
-
-REASONS = ("legacy_tls", "outdated_sdk", "sigv2")
+from detector.core import reasons
+from detector.core.clients import by_name
+from detector.core.window import Window
 
 LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
 
 PRESIGNED_HINT = "re-create the presigned URLs with SigV4 (the signer, not the fetcher, chose SigV2)"
-SIGV2_HINT = "switch the code that signs these requests to SigV4"
-TLS_HINT = "allow TLS 1.2 or newer in the client's runtime (OpenSSL, JDK, .NET)"
 
 
 @dataclass(frozen=True)
@@ -65,17 +62,23 @@ class Finding:
         return "QueryString" in self.auth_methods
 
     def hint(self) -> str:
-        """What the owner should change, most specific first."""
-        hints = []
-        client = by_name(self.client) if self.client else None
+        """What the owner should change: the presigned-URL and client-specific advice first, then each other
+        reason's own hint, most urgent first."""
+        hints: list[str] = []
+        covered: set[str] = set()
         if "sigv2" in self.reasons and self.presigned:
             hints.append(PRESIGNED_HINT)
-        if client and ("outdated_sdk" in self.reasons or "sigv2" in self.reasons):
+            covered.add("sigv2")
+        client = by_name(self.client) if self.client else None
+        fixed_by_upgrade = {
+            name for name in self.reasons if name in reasons.BY_NAME and reasons.BY_NAME[name].upgrade_fixes
+        }
+        if client and fixed_by_upgrade:
             hints.append(client.upgrade)
-        elif "sigv2" in self.reasons and not self.presigned:
-            hints.append(SIGV2_HINT)
-        if "legacy_tls" in self.reasons:
-            hints.append(TLS_HINT)
+            covered |= fixed_by_upgrade
+        hints += [
+            reason.hint for reason in reasons.BY_RANK if reason.name in self.reasons and reason.name not in covered
+        ]
         return "; ".join(hints)
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,7 +103,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
 
     def counts_by_reason(self) -> dict[str, int]:
-        return {reason: sum(reason in f.reasons for f in self.findings) for reason in REASONS}
+        return {reason: sum(reason in f.reasons for f in self.findings) for reason in reasons.NAMES}
 
     def to_dict(self) -> dict[str, Any]:
         return {

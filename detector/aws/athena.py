@@ -1,48 +1,17 @@
-"""One way to run a query with its window parameters and get rows back, on Athena or DuckDB.
-
-Both engines take the Athena (Trino) text of `queries/`; DuckDB runs it transpiled by sqlglot.
-Heavy imports (duckdb, sqlglot) load on first use so the Lambda bundle needs only boto3.
-"""
+"""The deployed side's engine: starts a query in the workgroup, waits with backoff, reads every result page."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
-from functools import cache
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
-if TYPE_CHECKING:
-    import duckdb
-
-Row = dict[str, Any]
-
-
-class Engine(Protocol):
-    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]: ...
+from detector.core.engine import Row
+from detector.core.sql import quote_literal
 
 
 class QueryFailed(RuntimeError):
     """Athena ended the query FAILED or CANCELLED (for example over the bytes-scanned cutoff)."""
-
-
-@cache
-def to_duckdb(sql: str) -> str:
-    """The Athena query as DuckDB SQL; the queries avoid the constructs sqlglot changes silently."""
-    import sqlglot
-
-    return sqlglot.transpile(sql, read="athena", write="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
-
-
-class DuckDBEngine:
-    """Runs on a DuckDB connection that already has the CloudTrail table (see `detector.local`)."""
-
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
-        self.connection = connection
-
-    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
-        cursor = self.connection.execute(to_duckdb(sql), list(parameters))
-        columns = [column[0] for column in cursor.description or ()]
-        return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
 class AthenaEngine:
@@ -53,11 +22,11 @@ class AthenaEngine:
         client: Any,
         workgroup: str,
         *,
+        timeout_seconds: float,
         first_poll_seconds: float = 1.0,
         max_poll_seconds: float = 20.0,
-        timeout_seconds: float = 840.0,
-        sleep: Any = time.sleep,
-        clock: Any = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.workgroup = workgroup
@@ -71,7 +40,7 @@ class AthenaEngine:
         started = self.client.start_query_execution(
             QueryString=sql,
             WorkGroup=self.workgroup,
-            ExecutionParameters=[athena_literal(value) for value in parameters],
+            ExecutionParameters=[quote_literal(value) for value in parameters],
         )
         execution_id = started["QueryExecutionId"]
         self.wait(execution_id)
@@ -110,8 +79,3 @@ class AthenaEngine:
                     continue
                 rows.append(dict(zip(columns, values, strict=True)))
         return rows
-
-
-def athena_literal(value: str) -> str:
-    """Athena substitutes execution parameters as SQL text, so a string needs its quotes."""
-    return "'" + value.replace("'", "''") + "'"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from rich.console import Console
 from rich.table import Table
 
-from detector.window import DELIVERY_LAG
+from detector.core.config import FUNCTION_MEMORY_MB
+from detector.core.window import DELIVERY_LAG
 
 DAYS_PER_MONTH = 365 / 12
 PRICES_READ = "2026-11-27"
@@ -61,9 +62,8 @@ Smaller files compress a little worse: 113 bytes an event at 350 a file, 129 at 
 FILES_PER_REGION_DAY = 24 * 60 // 5
 """CloudTrail delivers a region's events about every five minutes (../shared/REFERENCE.md section 3)."""
 
-LAMBDA_MEMORY_MB = 256
 LAMBDA_SECONDS_PER_RUN = 60
-"""The function's memory as the stack deploys it; the time is an assumption: it mostly waits for Athena."""
+"""An assumption: the function mostly waits for Athena."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def estimate(usage: Usage) -> Estimate:
     runs = usage.runs_per_month
     deliveries = usage.files_per_day * month
     emails = usage.emails_per_run * runs
-    gb_seconds = runs * LAMBDA_SECONDS_PER_RUN * LAMBDA_MEMORY_MB / 1024
+    gb_seconds = runs * LAMBDA_SECONDS_PER_RUN * FUNCTION_MEMORY_MB / 1024
     lines = (
         Line("CloudTrail data events", f"{events:,.0f} events", DATA_EVENTS.of(events)),
         Line("S3 log storage", f"{stored / 2**30:,.2f} GB, {usage.days} days", S3_STANDARD.of(stored)),
@@ -150,7 +150,7 @@ def estimate(usage: Usage) -> Estimate:
         _athena(f"Athena, projection: {usage.projected_days} days", usage, usage.projected_days),
         Line(
             "Lambda",
-            f"{runs:,.0f} runs × {LAMBDA_SECONDS_PER_RUN} s, {LAMBDA_MEMORY_MB} MB",
+            f"{runs:,.0f} runs × {LAMBDA_SECONDS_PER_RUN} s, {FUNCTION_MEMORY_MB} MB",
             LAMBDA_REQUESTS.of(runs) + LAMBDA_GB_SECONDS.of(gb_seconds),
         ),
         Line("SNS email", f"{emails:,.0f} emails", SNS_EMAILS.of(emails)),

@@ -1,0 +1,1 @@
+"""What runs in AWS: the scheduled handler, its event parsing, the Athena engine, tracing and report delivery."""

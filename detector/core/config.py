@@ -1,0 +1,74 @@
+"""The contract between the stack and the function: its environment variables, memory and time, defined once.
+
+`stacks/detector_function.py` sets the variables with `FunctionConfig.to_environ()`; the handler reads them back
+with `FunctionConfig.from_environ()`, so a variable cannot be set without being read, or read without being set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import MISSING, dataclass, fields
+from typing import Any
+
+FUNCTION_MEMORY_MB = 256
+FUNCTION_TIMEOUT_SECONDS = 900
+"""Lambda's maximum; the workgroup's scan cutoff keeps a query well inside it."""
+
+TAIL_SECONDS = 90
+"""Time kept after the query for the in-code start retries, writing the report and publishing."""
+
+
+class InvalidConfig(ValueError):
+    """The function's environment is incomplete or malformed (set by the stack)."""
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """Each field is the environment variable of its name in upper case."""
+
+    workgroup: str
+    named_query_id: str
+    topic_arn: str
+    report_bucket: str
+    window_days: int
+    report_prefix: str = ""
+    notify_when_clean: bool = False
+
+    def to_environ(self) -> dict[str, str]:
+        return {field.name.upper(): _text(getattr(self, field.name)) for field in fields(self)}
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> FunctionConfig:
+        """Raises InvalidConfig naming each missing or malformed variable."""
+        missing = [f.name.upper() for f in fields(cls) if f.default is MISSING and not environ.get(f.name.upper())]
+        if missing:
+            raise InvalidConfig(f"environment variables not set: {', '.join(missing)}")
+        values: dict[str, Any] = {}
+        for field in fields(cls):
+            name = field.name.upper()
+            if name in environ:
+                values[field.name] = _parse(name, environ[name], field.type)
+        return cls(**values)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _parse(name: str, text: str, type_: object) -> object:
+    if type_ in ("int", int):
+        if not text.isdigit() or int(text) < 1:
+            raise InvalidConfig(f"{name}={text!r}: expected a whole number, 1 or more")
+        return int(text)
+    if type_ in ("bool", bool):
+        if text.lower() not in ("true", "false"):
+            raise InvalidConfig(f"{name}={text!r}: expected 'true' or 'false'")
+        return text.lower() == "true"
+    return text
+
+
+def query_budget_seconds(remaining_seconds: float) -> float:
+    """How long the query may run: what is left of the invocation minus the tail kept for delivery."""
+    return max(remaining_seconds - TAIL_SECONDS, 1.0)

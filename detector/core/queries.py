@@ -1,0 +1,151 @@
+"""The queries in `queries/`, rendered for one table: the text Athena saves and DuckDB runs.
+
+A file whose name starts with `_` is a fragment: one or more CTEs. A query or fragment names the fragments it
+reads in a `-- needs: a, b` line; the renderer puts every fragment needed, directly or not, in one `WITH` ahead
+of the query, each after the fragments it needs. `{placeholders}` are filled from one definition each: the
+table, the client catalog, the reasons, the regions that accept SigV2, the legacy TLS versions.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from detector.core import reasons
+from detector.core.clients import catalog_values_sql, older_sql, version_parts_sql
+from detector.core.sql import quote_literal
+
+DETECTION = "detection"
+
+SIGV2_REGIONS: tuple[str, ...] = (
+    "us-east-1",
+    "us-west-1",
+    "us-west-2",
+    "eu-west-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-northeast-1",
+    "sa-east-1",
+)
+"""Regions launched before January 2014, the only ones where S3 accepts SigV2.
+
+Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-request-identification.html
+"""
+
+LEGACY_TLS_VERSIONS: tuple[str, ...] = ("TLSv1", "TLSv1.1")
+"""`tlsDetails.tlsVersion` of TLS 1.0 and 1.1 (the `legacy_tls` reason)."""
+
+PARAMETER_COUNT = 4
+"""Every query takes the window as four `?`: see `detector.core.window.Window.parameters`."""
+
+QUERIES_DIR = Path(__file__).resolve().parents[2] / "queries"
+"""Beside the package in the repository; the Lambda bundle does not need it (it runs the saved named query)."""
+
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+_NEEDS = re.compile(r"^--\s*needs:\s*(.*)$", re.MULTILINE)
+
+PLACEHOLDERS: Mapping[str, Callable[[], str]] = {
+    "client_catalog": catalog_values_sql,
+    "client_version_parts": lambda: version_parts_sql("client_version", "v"),
+    "sigv4_default_parts": lambda: version_parts_sql("sigv4_default_version", "d"),
+    "client_older_than_default": lambda: older_sql("v", "d"),
+    "reasons": reasons.reasons_sql,
+    "any_reason": reasons.any_reason_sql,
+    "sigv2_regions": lambda: ", ".join(map(quote_literal, SIGV2_REGIONS)),
+    "legacy_tls_versions": lambda: ", ".join(map(quote_literal, LEGACY_TLS_VERSIONS)),
+}
+
+
+@dataclass(frozen=True)
+class QueryFile:
+    name: str
+    text: str
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return tuple(name.strip() for line in _NEEDS.findall(self.text) for name in line.split(",") if name.strip())
+
+    @property
+    def is_fragment(self) -> bool:
+        return self.name.startswith("_")
+
+    @property
+    def body(self) -> str:
+        """The SQL without comment lines: what a fragment contributes to the `WITH`."""
+        return "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("--")).strip()
+
+
+@cache
+def _files() -> dict[str, QueryFile]:
+    return {path.stem: QueryFile(path.stem, path.read_text(encoding="utf-8")) for path in QUERIES_DIR.glob("*.sql")}
+
+
+def names() -> list[str]:
+    """The named queries, detection first."""
+    others = sorted(name for name, file in _files().items() if not file.is_fragment and name != DETECTION)
+    return [DETECTION, *others]
+
+
+def fragments_for(name: str) -> list[QueryFile]:
+    """The fragments `name` needs, directly or not, each after the fragments it needs."""
+    files = _files()
+    ordered: dict[str, QueryFile] = {}
+
+    def visit(needed: str, chain: tuple[str, ...]) -> None:
+        if needed in chain:
+            raise ValueError(f"queries/_{needed}.sql needs itself: {' -> '.join((*chain, needed))}")
+        fragment = files.get(f"_{needed}")
+        if fragment is None:
+            raise KeyError(f"{chain[-1]} needs {needed!r}, but there is no queries/_{needed}.sql")
+        for inner in fragment.needs:
+            visit(inner, (*chain, needed))
+        ordered.setdefault(needed, fragment)
+
+    for needed in files[name].needs:
+        visit(needed, (name,))
+    return list(ordered.values())
+
+
+def render(name: str, table: str) -> str:
+    """The query `name` with its fragments ahead of it and every placeholder filled in, for `table`."""
+    files = _files()
+    if name not in files or files[name].is_fragment:
+        raise KeyError(f"no query named {name!r}; known: {', '.join(names())}")
+    text = files[name].text.strip()
+    fragments = [fragment.body for fragment in fragments_for(name)]
+    if fragments:
+        head, body = _split_comments(text)
+        joined = ",\n".join(fragments)
+        text = head + (
+            f"WITH\n{joined},\n{body[4:].lstrip()}" if _starts_with_with(body) else f"WITH\n{joined}\n{body}"
+        )
+    return _fill(text, name, {"table": table}).strip() + "\n"
+
+
+def _fill(text: str, name: str, values: Mapping[str, str]) -> str:
+    def replace(match: re.Match[str]) -> str:
+        key = match[1]
+        if key in values:
+            return values[key]
+        if key in PLACEHOLDERS:
+            return PLACEHOLDERS[key]()
+        raise KeyError(
+            f"query {name!r} uses {{{key}}}, which is not a placeholder: known are table, " + ", ".join(PLACEHOLDERS)
+        )
+
+    return _PLACEHOLDER.sub(replace, text)
+
+
+def _split_comments(text: str) -> tuple[str, str]:
+    """The leading comment lines (kept, so the saved query explains itself) and the SQL after them."""
+    lines = text.splitlines()
+    count = next((i for i, line in enumerate(lines) if not line.lstrip().startswith("--")), len(lines))
+    head = "".join(line + "\n" for line in lines[:count])
+    return head, "\n".join(lines[count:]).strip()
+
+
+def _starts_with_with(sql: str) -> bool:
+    return re.match(r"WITH\b", sql, re.IGNORECASE) is not None

@@ -1,0 +1,1 @@
+"""What runs on a laptop: the CLI, the local reader over downloaded logs, and the cost estimate."""

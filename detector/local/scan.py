@@ -1,0 +1,34 @@
+"""The local scan: find the log files, load them into DuckDB, run the detection query, report."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+from detector.core import queries
+from detector.core.findings import Finding, Report
+from detector.core.window import Window
+from detector.local.discovery import find_log_files
+from detector.local.loading import LocalCatalog
+from detector.local.projection import TABLE, fields_read_by
+
+
+def scan(
+    paths: Sequence[str | os.PathLike[str]],
+    window: Window,
+    on_files: Callable[[int], None] = lambda total: None,
+    on_progress: Callable[[int], None] = lambda n: None,
+) -> Report:
+    """Finds, loads and checks the log files under `paths`; the detection query gives the findings."""
+    files, _pruned = find_log_files(paths, window)
+    on_files(len(files))
+    catalog = LocalCatalog(fields=fields_read_by(queries.render(queries.DETECTION, TABLE)))
+    catalog.load(files, on_progress)
+    rows = catalog.run(queries.DETECTION, window) if catalog.files_scanned else []
+    return Report(
+        window=window,
+        files_scanned=catalog.files_scanned,
+        events_scanned=catalog.events_scanned,
+        files_skipped=sorted(catalog.skipped, key=lambda skipped: skipped.path),
+        findings=[Finding.from_row(row) for row in rows],
+    )

@@ -1,0 +1,166 @@
+"""Shared test helpers: synthesizing the stack, writing log trees, loading them into a local catalog.
+
+Fixtures live in conftest.py and use these; tests import from here, never from conftest.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from app import build
+from detector.core.window import Window
+from detector.local.discovery import find_log_files
+from detector.local.loading import LocalCatalog
+from samples.generate import DEMO_LOGS
+
+Event = dict[str, Any]
+
+__all__ = ["DEMO_LOGS"]
+
+GENERATED_SEEDS = (7, 20261127, 424242)
+
+
+def load_catalog(paths: Sequence[Path]) -> LocalCatalog:
+    """Every log file under `paths`, whatever its date, in a fresh catalog: the queries alone must prune."""
+    files, _pruned = find_log_files(paths, Window())
+    catalog = LocalCatalog()
+    catalog.load(files)
+    return catalog
+
+
+# --- synthesizing the stack the way `cdk synth` does: app.py's wiring, cdk.json's context, cdk-nag on -------------
+# `Template.from_stack` raises `RuntimeError("ValidationFailed: ...")` on any unacknowledged cdk-nag finding, so every
+# template returned here is nag-clean. Results are cached per context: the first synth in a process costs ~3 s.
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = "111111111111"
+REGION = "us-east-1"
+OFFLINE_ENV = {"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": REGION}
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context `cdk synth` passes to the app: feature flags and setting defaults."""
+    context: dict[str, Any] = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+    return context
+
+
+def synth_stack(overrides: tuple[tuple[str, Any], ...] = ()) -> tuple[cdk.Stack, Template]:
+    """A fresh App each call (never shared across tests), with cdk.json's context plus `overrides`."""
+    app = cdk.App(context={**cdk_json_context(), **dict(overrides)})
+    stack = build(app, OFFLINE_ENV)
+    return stack, Template.from_stack(stack)
+
+
+@cache
+def cached_synth(overrides: tuple[tuple[str, Any], ...] = ()) -> tuple[cdk.Stack, Template]:
+    """`synth_stack`, once per distinct context in the test session; callers must not mutate the result."""
+    return synth_stack(overrides)
+
+
+def logical_id(stack: cdk.Stack, path: str) -> str:
+    """The logical ID of the resource at construct path `path` below the stack, e.g. `LogArchive/Trail`."""
+    node = stack.node.find_child(path.split("/", maxsplit=1)[0])
+    for part in path.split("/")[1:]:
+        node = node.node.find_child(part)
+    resource = node.node.default_child or node
+    assert isinstance(resource, cdk.CfnElement), path
+    return stack.get_logical_id(resource)
+
+
+def resolved(stack: cdk.Stack, value: Any) -> Any:
+    """A token-bearing value as it appears in the template."""
+    return stack.resolve(value)
+
+
+def only(template: Template, type_: str, props: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+    found = template.find_resources(type_, {"Properties": props} if props else None)
+    assert len(found) == 1, f"expected one {type_}, found {sorted(found)}"
+    logical, resource = next(iter(found.items()))
+    return logical, dict(resource)
+
+
+# --- writing log files where CloudTrail would put them ------------------------------------------------------
+
+LOG_ACCOUNT = "111122223333"
+DAY = date(2026, 11, 20)
+
+
+def cloudtrail_event(
+    *,
+    arn: str | None = f"arn:aws:iam::{LOG_ACCOUNT}:user/app",
+    agent: str | None = "[aws-sdk-java/2.29.0 Linux/6.1 OpenJDK_64-Bit_Server_VM/21.0.5+11-LTS java/21.0.5]",
+    signature: str | None = "SigV4",
+    tls: str | None = "TLSv1.3",
+    when: str = "2026-11-20T12:00:00Z",
+    region: str = "us-east-1",
+    source_ip: str | None = "10.0.0.1",
+    bucket_name: str = "example-bucket",
+    event_name: str = "GetObject",
+    auth: str | None = "AuthHeader",
+    **extra: Any,
+) -> Event:
+    """An S3 data event as CloudTrail writes it; a None argument leaves its field out."""
+    identity: dict[str, Any] = {"type": "IAMUser", "accountId": LOG_ACCOUNT, "principalId": "AIDAEXAMPLE"}
+    if arn is not None:
+        identity["arn"] = arn
+    event: Event = {
+        "eventVersion": "1.10",
+        "userIdentity": identity,
+        "eventTime": when,
+        "eventSource": "s3.amazonaws.com",
+        "eventName": event_name,
+        "awsRegion": region,
+        "requestParameters": {"bucketName": bucket_name, "key": "a/b.txt"},
+        "eventType": "AwsApiCall",
+        "recipientAccountId": LOG_ACCOUNT,
+        "resources": [{"type": "AWS::S3::Bucket", "ARN": f"arn:aws:s3:::{bucket_name}", "accountId": LOG_ACCOUNT}],
+    }
+    if source_ip is not None:
+        event["sourceIPAddress"] = source_ip
+    if agent is not None:
+        event["userAgent"] = agent
+    additional = {
+        name: value for name, value in (("SignatureVersion", signature), ("AuthenticationMethod", auth)) if value
+    }
+    if additional:
+        event["additionalEventData"] = additional
+    if tls is not None:
+        event["tlsDetails"] = {"tlsVersion": tls, "cipherSuite": "ECDHE-RSA-AES128-GCM-SHA256"}
+    event.update(extra)
+    return event
+
+
+@dataclass
+class LogTree:
+    """Log files written where CloudTrail would put them, under `root`."""
+
+    root: Path
+
+    def write(
+        self,
+        events: Sequence[Event],
+        *,
+        day: date = DAY,
+        region: str = "us-east-1",
+        account: str = LOG_ACCOUNT,
+        organization: str | None = None,
+        name: str | None = None,
+    ) -> Path:
+        prefix = f"AWSLogs/{organization}/{account}" if organization else f"AWSLogs/{account}"
+        folder = self.root / prefix / "CloudTrail" / region / f"{day:%Y/%m/%d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / (
+            name or f"{account}_CloudTrail_{region}_{day:%Y%m%d}T0005Z_{len(list(folder.iterdir())):016X}.json.gz"
+        )
+        path.write_bytes(gzip.compress(json.dumps({"Records": list(events)}).encode(), mtime=0))
+        return path
