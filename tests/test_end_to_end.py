@@ -19,7 +19,7 @@ from detector.local.discovery import find_log_files
 from detector.local.duckdb_engine import DuckDBEngine
 from detector.local.loading import LocalCatalog
 from detector.local.projection import TABLE
-from samples.generate import SAMPLES_DIR
+from tests.helpers import DEMO_LOGS
 
 REGION = "us-east-1"
 BUCKET = "detector-reports"
@@ -33,7 +33,7 @@ SIGV2_PRINCIPALS = {
 
 def test_samples_run_emails_the_sigv2_principals_once_and_stores_the_report(aws: None) -> None:
     # GIVEN the sample logs in DuckDB, the detection query saved in Athena, a report bucket and a topic
-    files, _pruned = find_log_files([SAMPLES_DIR / "AWSLogs"], Window())
+    files, _pruned = find_log_files([DEMO_LOGS], Window())
     catalog = LocalCatalog()
     catalog.load(files)
     s3 = boto3.client("s3", region_name=REGION)

@@ -16,8 +16,8 @@ from botocore.stub import Stubber
 from detector.aws.trace import EC2Client, ec2_clients, trace_sources, vpc_address
 from detector.core.findings import Finding
 from detector.local.cli import main
+from tests.helpers import DEMO_LOGS
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "AWSLogs"
 USER = "arn:aws:iam::123456789012:user/backup-cron"
 LAMBDA_DESCRIPTION = "AWS Lambda VPC ENI-my-fn-3f1c7a52-9d0e-4b8a-a1c2-5e6f7a8b9c0d"
 
@@ -426,7 +426,7 @@ def test_scan_with_trace_and_no_credentials_still_writes_every_finding(no_creden
     output = tmp_path / "report.json"
 
     # WHEN the samples are scanned with --trace into a JSON report
-    code = main(["scan", str(SAMPLES), "--trace", "--format", "json", "--output", str(output)])
+    code = main(["scan", str(DEMO_LOGS), "--trace", "--format", "json", "--output", str(output)])
 
     # THEN the scan succeeds with every finding, private ones giving the lookup's failure as their source
     findings = json.loads(output.read_text())["findings"]
@@ -444,7 +444,7 @@ def test_scan_without_trace_makes_no_lookups(no_credentials: None, tmp_path: Pat
     output = tmp_path / "report.json"
 
     # WHEN the samples are scanned without --trace into a JSON report
-    main(["scan", str(SAMPLES), "--format", "json", "--output", str(output)])
+    main(["scan", str(DEMO_LOGS), "--format", "json", "--output", str(output)])
 
     # THEN no finding has a source
     assert all("source" not in item for item in json.loads(output.read_text())["findings"])
@@ -455,8 +455,8 @@ def test_table_shows_the_traced_source_only_when_traced(no_credentials: None, tm
     traced, plain = tmp_path / "traced.txt", tmp_path / "plain.txt"
 
     # WHEN the samples are scanned into a table with --trace, and again without
-    main(["scan", str(SAMPLES), "--trace", "--output", str(traced)])
-    main(["scan", str(SAMPLES), "--output", str(plain)])
+    main(["scan", str(DEMO_LOGS), "--trace", "--output", str(traced)])
+    main(["scan", str(DEMO_LOGS), "--output", str(plain)])
 
     # THEN only the traced table has a traced source column
     assert "Source (traced)" in traced.read_text()
