@@ -1,32 +1,33 @@
--- Fragment: S3 data events of the window, AWS-originated traffic left out.
--- legacy_tls: the request used TLS 1.0 or 1.1.
+-- Fragment: the window's S3 requests from the source, in the common event columns, AWS-originated traffic left out.
+-- legacy_tls: the request used TLS 1.0 or 1.1 (compared case-insensitively: access logs write TLSV1.2).
 -- agent_key is the user agent without the `m/` feature list that UA 2.1 clients change per operation.
--- Parameters: first log_date, last log_date ('yyyy/MM/dd'), then eventTime from (inclusive) and to (exclusive).
+-- Parameters: after the source's, the event time from (inclusive) and to (exclusive), ISO 8601 text.
+-- needs: source_events
 events AS (
   SELECT
-    eventtime AS event_time,
-    eventname AS event_name,
-    awsregion AS aws_region,
-    useridentity.arn AS principal_arn,
-    useridentity.accountid AS account_id,
-    sourceipaddress AS source_ip,
-    useragent AS user_agent,
-    regexp_replace(coalesce(useragent, ''), ' m/[^ \]]*', '') AS agent_key,
-    json_extract_scalar(requestparameters, '$.bucketName') AS bucket,
-    json_extract_scalar(additionaleventdata, '$.SignatureVersion') AS signature_version,
-    json_extract_scalar(additionaleventdata, '$.AuthenticationMethod') AS auth_method,
-    tlsdetails.tlsversion AS tls_version,
-    coalesce(tlsdetails.tlsversion IN ({legacy_tls_versions}), false) AS legacy_tls
-  FROM {table}
-  WHERE log_date BETWEEN ? AND ?
-    AND eventtime >= ? AND eventtime < ?
-    AND eventsource = 's3.amazonaws.com'
-    AND useridentity.invokedby IS NULL
-    AND coalesce(sourceipaddress, '') NOT LIKE '%amazonaws.com'
-    AND coalesce(sourceipaddress, '') <> 'AWS Internal'
-    AND coalesce(useragent, '') NOT LIKE '%amazonaws.com%'
-    AND coalesce(useragent, '') NOT LIKE '%aws-internal%'
-    AND coalesce(useragent, '') NOT LIKE '%S3Console%'
-    AND coalesce(useragent, '') NOT LIKE '%AWSConsole%'
-    AND coalesce(useragent, '') NOT LIKE '%StorageGateway%'
+    event_time,
+    event_name,
+    aws_region,
+    principal_arn,
+    account_id,
+    source_ip,
+    user_agent,
+    regexp_replace(coalesce(user_agent, ''), ' m/[^ \]]*', '') AS agent_key,
+    bucket,
+    signature_version,
+    auth_method,
+    tls_version,
+    coalesce(upper(tls_version) IN ({legacy_tls_versions}), false) AS legacy_tls,
+    error_code,
+    request_id
+  FROM source_events
+  WHERE event_time >= ? AND event_time < ?
+    AND invoked_by IS NULL
+    AND coalesce(source_ip, '') NOT LIKE '%amazonaws.com'
+    AND coalesce(source_ip, '') <> 'AWS Internal'
+    AND coalesce(user_agent, '') NOT LIKE '%amazonaws.com%'
+    AND coalesce(user_agent, '') NOT LIKE '%aws-internal%'
+    AND coalesce(user_agent, '') NOT LIKE '%S3Console%'
+    AND coalesce(user_agent, '') NOT LIKE '%AWSConsole%'
+    AND coalesce(user_agent, '') NOT LIKE '%StorageGateway%'
 )

@@ -50,6 +50,7 @@ class Catalog(Construct):
                 name=database_name, description="CloudTrail S3 data events, for the legacy-s3-client detector"
             ),
         )
+        self.source = table.source
         self.table = self._table(table)
         self.workgroup = self._workgroup(workgroup_name, bytes_scanned_cutoff, encryption_key)
         self.workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
@@ -127,7 +128,7 @@ class Catalog(Construct):
             description=f"queries/{name}.sql for {self.table_name}; takes the window as 4 execution parameters",
             database=self.database_name,
             work_group=self.workgroup.ref,
-            query_string=queries.render(name, self.qualified_table),
+            query_string=queries.render(name, self.qualified_table, source=self.source),
         )
         query.node.add_dependency(self.table)
         return query

@@ -30,7 +30,7 @@ RESULTS = (
     "window_bytes_ratio",
     "peak_rss_mb",
 )
-DETECTION_SQL = queries.render(queries.DETECTION, TABLE)
+DETECTION_SQL = queries.render(queries.DETECTION, TABLE, source="cloudtrail")
 
 
 def test_tiny_bench_prints_every_result_and_the_scan_agrees_with_the_plain_loop(

@@ -42,7 +42,7 @@ def test_samples_run_emails_the_sigv2_principals_once_and_stores_the_report(aws:
     s3.create_bucket(Bucket=BUCKET)
     topic_arn = sns.create_topic(Name="findings")["TopicArn"]
     query_id = athena.create_named_query(
-        Name="detection", Database="default", QueryString=queries.render(queries.DETECTION, TABLE)
+        Name="detection", Database="default", QueryString=queries.render(queries.DETECTION, TABLE, source="cloudtrail")
     )["NamedQueryId"]
     config = FunctionConfig(
         workgroup="primary",

@@ -10,9 +10,12 @@ import sqlglot
 from sqlglot import exp
 
 from detector.core import queries
+from detector.core.events import EVENT_COLUMNS
 from detector.core.findings import Finding
 from detector.core.window import Window
+from detector.local.duckdb_engine import to_duckdb
 from detector.local.loading import LocalCatalog
+from detector.local.projection import TABLE
 from tests import oracle
 from tests.helpers import LogTree, cloudtrail_event, load_catalog
 from tests.oracle import OracleWindow
@@ -30,7 +33,9 @@ LOUD_AGENT = "[aws-cli/1.11.10 Python/2.7.8 Linux/3.2.0-4-amd64 botocore/1.4.67]
 
 
 def parsed(name: str) -> exp.Expr:
-    return sqlglot.parse_one(queries.render(name, "cloudtrail"), read="trino", error_level=sqlglot.ErrorLevel.RAISE)
+    return sqlglot.parse_one(
+        queries.render(name, "cloudtrail", source="cloudtrail"), read="trino", error_level=sqlglot.ErrorLevel.RAISE
+    )
 
 
 def sql_rows(catalog: LocalCatalog, name: str, since: date | None, until: date | None) -> list[str]:
@@ -274,3 +279,14 @@ def test_query_leaves_out_events_after_the_window_in_the_day_after_folder(
 
     # THEN it leaves the event out
     assert rows == []
+
+
+@pytest.mark.parametrize("source", queries.sources())
+def test_each_source_gives_exactly_the_common_event_columns(source: str) -> None:
+    # GIVEN an empty local catalog and the source's fragment
+    catalog = LocalCatalog()
+    sql = queries.render_source_events(source, TABLE)
+    # WHEN it is run over no files
+    cursor = catalog.connection.execute(to_duckdb(sql), Window().parameters()[:2])
+    # THEN its columns are the common event columns, in order
+    assert [column[0] for column in cursor.description or ()] == list(EVENT_COLUMNS)

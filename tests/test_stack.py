@@ -268,7 +268,7 @@ def test_each_query_file_is_saved_as_rendered_for_the_deployed_table(
     # WHEN its properties are read
     props = saved["Properties"]
     # THEN it is the repository's query rendered for the deployed database.table, in the detector's workgroup
-    assert props["QueryString"] == queries.render(name, QUALIFIED_TABLE)
+    assert props["QueryString"] == queries.render(name, QUALIFIED_TABLE, source="cloudtrail")
     assert props["Database"] == "legacy_s3_client_detector"
     assert props["WorkGroup"] == {"Ref": logical_id(stack, "Catalog/WorkGroup")}
 

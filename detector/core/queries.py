@@ -2,8 +2,9 @@
 
 A file whose name starts with `_` is a fragment: one or more CTEs. A query or fragment names the fragments it
 reads in a `-- needs: a, b` line; the renderer puts every fragment needed, directly or not, in one `WITH` ahead
-of the query, each after the fragments it needs. `{placeholders}` are filled from one definition each: the
-table, the client catalog, the reasons, the regions that accept SigV2, the legacy TLS versions.
+of the query, each after the fragments it needs. `source_events` is the source's own fragment,
+`queries/sources/<source>.sql`: the same queries run over any source. `{placeholders}` are filled from one
+definition each: the table, the client catalog, the reasons, the regions that accept SigV2, the legacy TLS versions.
 """
 
 from __future__ import annotations
@@ -36,7 +37,11 @@ Source: https://docs.aws.amazon.com/AmazonS3/latest/userguide/cloudtrail-request
 """
 
 LEGACY_TLS_VERSIONS: tuple[str, ...] = ("TLSv1", "TLSv1.1")
-"""`tlsDetails.tlsVersion` of TLS 1.0 and 1.1 (the `legacy_tls` reason)."""
+"""TLS 1.0 and 1.1 as CloudTrail's `tlsDetails.tlsVersion` writes them (the `legacy_tls` reason); compared upper-cased,
+since access logs write `TLSV1.1`."""
+
+SOURCE_FRAGMENT = "source_events"
+SOURCES_DIR_NAME = "sources"
 
 PARAMETER_COUNT = 4
 """Every query takes the window as four `?`: see `detector.core.window.Window.parameters`."""
@@ -55,7 +60,7 @@ PLACEHOLDERS: Mapping[str, Callable[[], str]] = {
     "reasons": reasons.reasons_sql,
     "any_reason": reasons.any_reason_sql,
     "sigv2_regions": lambda: ", ".join(map(quote_literal, SIGV2_REGIONS)),
-    "legacy_tls_versions": lambda: ", ".join(map(quote_literal, LEGACY_TLS_VERSIONS)),
+    "legacy_tls_versions": lambda: ", ".join(quote_literal(version.upper()) for version in LEGACY_TLS_VERSIONS),
 }
 
 
@@ -83,15 +88,29 @@ def _files() -> dict[str, QueryFile]:
     return {path.stem: QueryFile(path.stem, path.read_text(encoding="utf-8")) for path in QUERIES_DIR.glob("*.sql")}
 
 
+@cache
+def _source_fragment(source: str) -> QueryFile:
+    path = QUERIES_DIR / SOURCES_DIR_NAME / f"{source}.sql"
+    if not path.is_file():
+        known = sorted(p.stem for p in (QUERIES_DIR / SOURCES_DIR_NAME).glob("*.sql"))
+        raise KeyError(f"no source fragment queries/sources/{source}.sql; known sources: {', '.join(known)}")
+    return QueryFile(f"_{SOURCE_FRAGMENT}", path.read_text(encoding="utf-8"))
+
+
+def sources() -> list[str]:
+    """The sources that have a fragment in queries/sources/."""
+    return sorted(p.stem for p in (QUERIES_DIR / SOURCES_DIR_NAME).glob("*.sql"))
+
+
 def names() -> list[str]:
     """The named queries, detection first."""
     others = sorted(name for name, file in _files().items() if not file.is_fragment and name != DETECTION)
     return [DETECTION, *others]
 
 
-def fragments_for(name: str) -> list[QueryFile]:
-    """The fragments `name` needs, directly or not, each after the fragments it needs."""
-    files = _files()
+def fragments_for(name: str, source: str) -> list[QueryFile]:
+    """The fragments `name` needs over `source`, directly or not, each after the fragments it needs."""
+    files = {**_files(), f"_{SOURCE_FRAGMENT}": _source_fragment(source)}
     ordered: dict[str, QueryFile] = {}
 
     def visit(needed: str, chain: tuple[str, ...]) -> None:
@@ -109,13 +128,13 @@ def fragments_for(name: str) -> list[QueryFile]:
     return list(ordered.values())
 
 
-def render(name: str, table: str) -> str:
-    """The query `name` with its fragments ahead of it and every placeholder filled in, for `table`."""
+def render(name: str, table: str, *, source: str) -> str:
+    """The query `name` over `source`'s `table`, its fragments ahead of it and every placeholder filled in."""
     files = _files()
     if name not in files or files[name].is_fragment:
         raise KeyError(f"no query named {name!r}; known: {', '.join(names())}")
     text = files[name].text.strip()
-    fragments = [fragment.body for fragment in fragments_for(name)]
+    fragments = [fragment.body for fragment in fragments_for(name, source)]
     if fragments:
         head, body = _split_comments(text)
         joined = ",\n".join(fragments)
@@ -123,6 +142,12 @@ def render(name: str, table: str) -> str:
             f"WITH\n{joined},\n{body[4:].lstrip()}" if _starts_with_with(body) else f"WITH\n{joined}\n{body}"
         )
     return _fill(text, name, {"table": table}).strip() + "\n"
+
+
+def render_source_events(source: str, table: str) -> str:
+    """Every row of `source`'s `source_events` over `table`: the source's fragment alone, to check its columns."""
+    fragment = _source_fragment(source).body
+    return _fill(f"WITH\n{fragment}\nSELECT * FROM {SOURCE_FRAGMENT}", source, {"table": table}) + "\n"
 
 
 def _fill(text: str, name: str, values: Mapping[str, str]) -> str:

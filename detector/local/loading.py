@@ -20,6 +20,7 @@ from detector.core.window import Window, format_log_date
 from detector.local.discovery import LogFile
 from detector.local.duckdb_engine import DuckDBEngine
 from detector.local.projection import TABLE, select_list
+from detector.sources import cloudtrail
 from detector.sources.cloudtrail import COLUMNS
 from detector.sources.columns import Array, Field, Struct, duckdb_type
 
@@ -188,7 +189,9 @@ class LocalCatalog:
             format = '{format_}', filename = true, maximum_object_size = {limit})"""
 
     def run(self, name: str, window: Window) -> list[dict[str, object]]:
-        return DuckDBEngine(self.connection).run(queries.render(name, TABLE), window.parameters())
+        return DuckDBEngine(self.connection).run(
+            queries.render(name, TABLE, source=cloudtrail.NAME), window.parameters()
+        )
 
 
 _DUCKDB_NOISE = re.compile(r"^(?:IO|Invalid Input|Conversion|Binder) Error: ")

@@ -11,6 +11,7 @@ from detector.core.window import Window
 from detector.local.discovery import find_log_files
 from detector.local.loading import LocalCatalog
 from detector.local.projection import TABLE, fields_read_by
+from detector.sources import cloudtrail
 
 
 def scan(
@@ -22,7 +23,7 @@ def scan(
     """Finds, loads and checks the log files under `paths`; the detection query gives the findings."""
     files, _pruned = find_log_files(paths, window)
     on_files(len(files))
-    catalog = LocalCatalog(fields=fields_read_by(queries.render(queries.DETECTION, TABLE)))
+    catalog = LocalCatalog(fields=fields_read_by(queries.render(queries.DETECTION, TABLE, source=cloudtrail.NAME)))
     catalog.load(files, on_progress)
     rows = catalog.run(queries.DETECTION, window) if catalog.files_scanned else []
     return Report(

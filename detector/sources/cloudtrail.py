@@ -16,6 +16,9 @@ from detector.core.window import format_log_date
 from detector.sources.columns import JSON_TEXT, STRING, Array, Field, Map, glue_columns, struct
 from detector.sources.table import TableSpec, projection
 
+NAME = "cloudtrail"
+"""The source's name: its SQL fragment is queries/sources/cloudtrail.sql."""
+
 SESSION_CONTEXT = struct(
     ("attributes", struct(("mfaAuthenticated", STRING), ("creationDate", STRING))),
     (
@@ -119,6 +122,7 @@ def table(bucket: str, *, accounts: Sequence[str], regions: Sequence[str]) -> Ta
     """The Glue table over a trail's bucket, partitions projected on account, region and delivery day."""
     location = f"s3://{bucket}/{LOG_PREFIX}"
     return TableSpec(
+        source=NAME,
         description="CloudTrail S3 data events with partition projection on account, region and log_date",
         location=location,
         columns=tuple(glue_columns(COLUMNS)),

@@ -11,6 +11,8 @@ PROJECTION_START = "2024/01/01"
 
 @dataclass(frozen=True)
 class TableSpec:
+    source: str
+    """The source whose `queries/sources/<source>.sql` maps this table to the common event columns."""
     description: str
     location: str
     """`s3://bucket/prefix/`: the table's root; partitions are found by `parameters['storage.location.template']`."""
