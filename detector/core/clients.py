@@ -33,7 +33,6 @@ EVERY_RELEASE = "every release"
 NO_RELEASE = "no release"
 """`sigv4_default` of a family none of whose releases signs SigV4 by default where SigV2 works: always outdated."""
 
-PRODUCT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")
 TOKEN_START = r"(?:^|[\t \[(])"
 """A product token starts the agent or follows a space, tab, `[` (S3 data events wrap agents in brackets) or `(`.
 
