@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from detector.core.clients import CATALOG
+from detector.core.clients import CATALOG, EVERY_RELEASE, NO_RELEASE
 from detector.core.queries import SIGV2_REGIONS
 
 Event = dict[str, Any]
@@ -25,24 +25,49 @@ Row = dict[str, Any]
 
 LEGACY_TLS = ("TLSv1", "TLSv1.1")
 AWS_AGENT_MARKERS = ("amazonaws.com", "aws-internal", "S3Console", "AWSConsole", "StorageGateway")
-TOKEN_STARTS = " \t\n\r\f\v[("
+TOKEN_STARTS = " \t[("
 
-PRODUCTS: dict[str, Callable[[str], bool]] = {
-    "aws-cli": lambda name: name == "aws-cli",
-    "AWSPowerShell": lambda name: name in ("awspowershell", "awspowershell.netcore"),
-    "Boto3": lambda name: name == "boto3",
-    "Boto": lambda name: name == "boto",
-    "Botocore": lambda name: name == "botocore",
-    "aws-sdk-java": lambda name: name == "aws-sdk-java",
-    "aws-sdk-dotnet": lambda name: (
-        name == "aws-sdk-dotnet"
-        or (name.startswith("aws-sdk-dotnet-") and name.removeprefix("aws-sdk-dotnet-").isalnum())
+ANY_MAJOR = range(1 << 31)
+
+
+@dataclass(frozen=True)
+class Family:
+    """The lower-cased product names a catalog client writes before the `/`, and the major versions that are it."""
+
+    names: frozenset[str]
+    majors: range = ANY_MAJOR
+
+
+def family(*names: str, majors: range = ANY_MAJOR) -> Family:
+    return Family(frozenset(names), majors)
+
+
+PRODUCTS: dict[str, Family] = {
+    "Botocore": family("botocore"),
+    "aws-cli": family("aws-cli"),
+    "Boto3": family("boto3"),
+    "Boto": family("boto"),
+    "AWSPowerShell": family("awspowershell", "awspowershell.netcore", "awspowershell.common"),
+    "aws-sdk-dotnet": family(
+        "aws-sdk-dotnet", *(f"aws-sdk-dotnet-{build}" for build in ("35", "45", "coreclr", "netstandard"))
     ),
-    "aws-sdk-nodejs": lambda name: name == "aws-sdk-nodejs",
-    "aws-sdk-php": lambda name: name == "aws-sdk-php",
-    "aws-sdk-ruby": lambda name: name in ("aws-sdk-ruby", "aws-sdk-ruby2", "aws-sdk-ruby3"),
+    "aws-sdk-dotnet-pcl": family(
+        "aws-sdk-unity", *(f"aws-sdk-dotnet-{build}" for build in ("pcl", "portable", "winrt", "wp"))
+    ),
+    "aws-sdk-java": family("aws-sdk-java", majors=range(2)),
+    "aws-sdk-java-v2": family("aws-sdk-java", majors=range(2, ANY_MAJOR.stop)),
+    "aws-sdk-js": family("aws-sdk-nodejs", "aws-sdk-js", "aws-sdk-js-react-native", majors=range(3)),
+    "aws-sdk-js-v3": family("aws-sdk-js", majors=range(3, ANY_MAJOR.stop)),
+    "aws-sdk-php": family("aws-sdk-php", "aws-sdk-php2"),
+    "aws-sdk-ruby": family("aws-sdk-ruby", "aws-sdk-ruby2", "aws-sdk-ruby3"),
+    "aws-sdk-go": family("aws-sdk-go"),
+    "aws-sdk-go-v2": family("aws-sdk-go-v2"),
+    "aws-sdk-cpp": family("aws-sdk-cpp"),
+    "aws-sdk-rust": family("aws-sdk-rust"),
+    "aws-sdk-swift": family("aws-sdk-swift"),
+    "aws-sdk-kotlin": family("aws-sdk-kotlin"),
 }
-"""Which lower-cased product names before the `/` belong to each catalog client."""
+"""Each catalog client's products, written here apart from the catalog's patterns and version ranges."""
 
 
 @dataclass(frozen=True)
@@ -153,7 +178,8 @@ def without_features(agent: str) -> str:
 
 
 def product_versions(agent: str) -> list[tuple[str, str]]:
-    """(lower-cased product, version) for each `product/version` word: at the start or after a space, `[` or `(`."""
+    """(lower-cased product, version) for each `product/version` word: at the start, or after a space, tab,
+    `[` or `(`."""
     found = []
     for start in range(len(agent)):
         if start and agent[start - 1] not in TOKEN_STARTS:
@@ -177,9 +203,16 @@ class ClientInfo:
     name: str
     version: str
     sigv4_default: str
+    """A version, or the catalog's EVERY_RELEASE or NO_RELEASE."""
+
+    @property
+    def default_version(self) -> str | None:
+        return None if self.sigv4_default in (EVERY_RELEASE, NO_RELEASE) else self.sigv4_default
 
     @property
     def outdated(self) -> bool:
+        if self.sigv4_default in (EVERY_RELEASE, NO_RELEASE):
+            return self.sigv4_default == NO_RELEASE
         return version_key(self.version) < version_key(self.sigv4_default)
 
 
@@ -190,15 +223,18 @@ def version_key(version: str) -> tuple[int, int, int, int]:
 
 
 def identify(agent: str | None) -> ClientInfo | None:
-    """The catalog client an agent names; a wrapper listed earlier in the catalog wins over the SDK it carries."""
+    """The first catalog client whose first product in the agent has a version of its majors.
+
+    The catalog's order decides between clients an agent names: the signer is listed before the tools on it.
+    """
     if not agent:
         return None
     products = product_versions(agent)
     for client in CATALOG:
-        belongs = PRODUCTS[client.name]
-        for product, version in products:
-            if belongs(product):
-                return ClientInfo(client.name, version, client.sigv4_default)
+        wanted = PRODUCTS[client.name]
+        first = next((version for product, version in products if product in wanted.names), None)
+        if first is not None and version_key(first)[0] in wanted.majors:
+            return ClientInfo(client.name, first, client.sigv4_default)
     return None
 
 
@@ -260,7 +296,7 @@ def findings(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[R
                 "user_agent": shown,
                 "client": client.name if client else None,
                 "client_version": client.version if client else None,
-                "sigv4_default_version": client.sigv4_default if client else None,
+                "sigv4_default_version": client.default_version if client else None,
                 "signature_versions": _sorted_list(map(signature_version, members)),
                 "tls_versions": _sorted_list(map(tls_version, members)),
                 "auth_methods": _sorted_list(map(auth_method, members)),
@@ -320,7 +356,7 @@ def outdated_clients(events: Iterable[Event], window: OracleWindow = ALL_TIME) -
                 "user_agent": agent,
                 "client": client.name,
                 "client_version": client.version,
-                "sigv4_default_version": client.sigv4_default,
+                "sigv4_default_version": client.default_version,
                 "principals": joined(map(principal, members)),
                 "requests": len(members),
             }

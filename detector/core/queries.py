@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from detector.core import reasons
-from detector.core.clients import catalog_values_sql, older_sql, version_parts_sql
+from detector.core.clients import catalog_values_sql, version_in_agent_sql, version_key_sql
 from detector.core.sql import quote_literal
 
 DETECTION = "detection"
@@ -54,9 +54,8 @@ _NEEDS = re.compile(r"^--\s*needs:\s*(.*)$", re.MULTILINE)
 
 PLACEHOLDERS: Mapping[str, Callable[[], str]] = {
     "client_catalog": catalog_values_sql,
-    "client_version_parts": lambda: version_parts_sql("client_version", "v"),
-    "sigv4_default_parts": lambda: version_parts_sql("sigv4_default_version", "d"),
-    "client_older_than_default": lambda: older_sql("v", "d"),
+    "client_version_in_agent": lambda: version_in_agent_sql("a.user_agent", "c.precedence"),
+    "client_version_key": lambda: version_key_sql("client_version"),
     "reasons": reasons.reasons_sql,
     "any_reason": reasons.any_reason_sql,
     "sigv2_regions": lambda: ", ".join(map(quote_literal, SIGV2_REGIONS)),
