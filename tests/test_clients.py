@@ -390,7 +390,7 @@ def test_sql_version_key_is_the_python_one() -> None:
 
 def test_each_catalog_pattern_reaches_the_engine_as_a_literal() -> None:
     # GIVEN the detection query as Athena saves it
-    query = sqlglot.parse_one(queries.render(queries.DETECTION, "cloudtrail"), read="trino")
+    query = sqlglot.parse_one(queries.render(queries.DETECTION, "cloudtrail", source="cloudtrail"), read="trino")
 
     # WHEN its regular-expression calls on the user agent are found
     calls = [call for call in query.find_all(exp.RegexpExtract, exp.RegexpLike) if "user_agent" in call.this.sql()]
