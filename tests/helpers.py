@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import aws_cdk as cdk
 import duckdb
@@ -32,6 +32,16 @@ Event = dict[str, Any]
 __all__ = ["DEMO_LOGS"]
 
 GENERATED_SEEDS = (7, 20261127, 424242)
+
+
+class GeneratedSize(TypedDict):
+    events: int
+    days: int
+    events_per_file: int
+
+
+GENERATED = GeneratedSize(events=900, days=3, events_per_file=75)
+"""The small generated trees: 3 days, 4 regions, 75 requests a CloudTrail file; the same requests as access logs."""
 
 
 def load_catalog(paths: Sequence[Path]) -> LocalCatalog:

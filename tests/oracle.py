@@ -243,10 +243,10 @@ def access_log_event(record: AccessRecord, region: str | None) -> Event:
 
 def read_access_log_events(paths: Iterable[Path], window: OracleWindow = ALL_TIME) -> list[Event]:
     """Every record of the access-log files whose day the window reads (its days and the next), as events; a record
-    delivered again (same request, bucket, operation and key) once."""
+    delivered again (same request, bucket, operation and key) once, from the first day it was delivered."""
     events: list[Event] = []
     seen: set[tuple[str | None, ...]] = set()
-    for path in sorted(paths):
+    for path in sorted(paths, key=lambda path: (access_log_day(path)[0], str(path))):
         day, region = access_log_day(path)
         if (window.since and day < window.since) or (window.until and day > window.until + timedelta(days=1)):
             continue
