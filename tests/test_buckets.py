@@ -99,8 +99,10 @@ def test_a_bucket_whose_region_cannot_be_read_is_unknown_and_says_why() -> None:
     # GIVEN ListBuckets without regions, GetBucketLocation denied for one bucket and `EU` for the other
     client, stubber = stubbed_s3()
     created = datetime(2015, 1, 1, tzinfo=UTC)
-    stubber.add_response("list_buckets", {"Buckets": [{"Name": "locked", "CreationDate": created},
-                                                      {"Name": "irish", "CreationDate": created}]})  # fmt: skip
+    stubber.add_response(
+        "list_buckets",
+        {"Buckets": [{"Name": "locked", "CreationDate": created}, {"Name": "irish", "CreationDate": created}]},
+    )
     stubber.add_client_error("get_bucket_location", "AccessDenied", http_status_code=403)
     stubber.add_response("get_bucket_location", {"LocationConstraint": "EU"})
     # WHEN the buckets are judged

@@ -206,10 +206,12 @@ def test_access_logs_cost_less_than_cloudtrail_at_every_compared_volume() -> Non
     # GIVEN the volumes the README compares
     # WHEN each is estimated for both single sources
     totals = [
-        (estimate(Usage(events_per_day=v, source=cost.CLOUDTRAIL)).total,
-         estimate(Usage(events_per_day=v, source=cost.ACCESS_LOGS)).total)
+        (
+            estimate(Usage(events_per_day=v, source=cost.CLOUDTRAIL)).total,
+            estimate(Usage(events_per_day=v, source=cost.ACCESS_LOGS)).total,
+        )
         for v in cost.COMPARED_VOLUMES
-    ]  # fmt: skip
+    ]
     # THEN access logs are the cheaper source each time
     assert all(access < trail for trail, access in totals)
 
