@@ -40,7 +40,10 @@ def queue(rows: list[dict[str, str | None]]) -> None:
     columns = list(rows[0])
     data: list[dict[str, Any]] = [{"Data": [{"VarCharValue": name} for name in columns]}]
     data += [{"Data": [{"VarCharValue": row[c]} if row[c] is not None else {} for c in columns]} for row in rows]
-    payload = {"region": REGION, "results": [{"rows": data, "column_info": [{"Name": c} for c in columns]}]}
+    payload: dict[str, Any] = {
+        "region": REGION,
+        "results": [{"rows": data, "column_info": [{"Name": c} for c in columns]}],
+    }
     requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
 
 
@@ -67,7 +70,7 @@ def both_deployed(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
     )
     for name, value in config.to_environ().items():
         monkeypatch.setenv(name, value)
-    return topic
+    return str(topic)
 
 
 def test_both_sources_run_their_own_query_and_share_one_email(both_deployed: str, detection_row: RowFactory) -> None:
@@ -82,7 +85,7 @@ def test_both_sources_run_their_own_query_and_share_one_email(both_deployed: str
     # AND one email carries all three findings, each saying which log it was found in
     sent = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[both_deployed].sent_notifications
     ((_id, message, subject, *_),) = sent
-    assert subject.startswith("S3 legacy clients: 3 findings")
+    assert str(subject).startswith("S3 legacy clients: 3 findings")
     assert message.count("logged in   cloudtrail") == 2
     assert message.count("logged in   access_logs") == 1
     # AND the report lists them by requests, each with its log source
