@@ -77,8 +77,9 @@ a line. AWS's own example lines are 495-551 bytes; a long assumed-role requester
 RECORDS_PER_LOG_OBJECT = 3.0
 """An assumption: S3 delivers access logs as a stream of small objects, and Athena GETs each one. The one published
 figure is a quiet site's ~1.4 KB an object, under 3 records (https://thomasguymer.co.uk/blog/2020/2020-04-10/);
-Yelp, at terabytes a day, still describes "a continuous stream of tiny raw-text SAL objects". Busy buckets may
-batch more; count a day's objects under your destination prefix and pass `--records-per-log-object`."""
+Yelp, at terabytes a day, still compacts a stream of tiny objects (its 2025-09-26 post as summarised at
+https://sysdesign-wiki.pages.dev/sources/2025-09-26-yelp-s3-server-access-logs-at-scale/). Busy buckets may batch
+more; count a day's objects under your destination prefix and pass `--records-per-log-object`."""
 
 FILES_PER_REGION_DAY = 24 * 60 // 5
 """CloudTrail delivers a region's events about every five minutes (../shared/REFERENCE.md section 3)."""
