@@ -339,3 +339,15 @@ def test_the_regex_uses_only_what_java_and_python_read_alike() -> None:
     # THEN it has one capturing group per column, and no named group, lookaround, backreference or possessive form
     assert groups == len(COLUMN_NAMES)
     assert not re.search(r"\(\?P|\(\?<|\(\?=|\(\?!|\\[1-9]|[*+?}]\+", regex)
+
+
+def test_a_line_athena_could_not_match_is_left_out_not_counted_as_an_anonymous_request(tmp_path: Path) -> None:
+    # GIVEN one record, and the all-NULL row Athena's RegexSerDe returns for a line its regex does not match
+    AccessLogTree(tmp_path).write([access_log_line(request_id="ONLY")])
+    catalog = load_access_logs([tmp_path])
+    names = ", ".join(["NULL"] * (len(COLUMN_NAMES) + len(access_logs.PARTITION_KEYS) - 1))
+    catalog.connection.execute(f"INSERT INTO access_logs VALUES ({names}, '2026/11/20')")
+    # WHEN the requests are counted
+    rows = catalog.run("requesters", Window())
+    # THEN only the record counts
+    assert [(row["principal_arn"], row["requests"]) for row in rows] == [("arn:aws:iam::111122223333:user/app", 1)]
