@@ -44,17 +44,18 @@ bench: $(VENV)/.installed
 	$(PY) -m bench --events $(BENCH_EVENTS)
 
 samples: $(VENV)/.installed
-	rm -rf samples/AWSLogs
+	rm -rf samples/AWSLogs samples/access-logs
 	$(PY) -m samples.generate
+	$(PY) -m samples.access_logs
 
 synth: $(VENV)/.installed node_modules/.installed
 	$(CDK) synth --no-notices $(ARGS)
 
 deploy: $(VENV)/.installed node_modules/.installed
-	$(CDK) deploy --no-notices $(ARGS)
+	$(CDK) deploy --all --no-notices $(ARGS)
 
 destroy: $(VENV)/.installed node_modules/.installed
-	$(CDK) destroy --no-notices $(ARGS)
+	$(CDK) destroy --all --no-notices $(ARGS)
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

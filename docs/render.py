@@ -1,6 +1,6 @@
 """`python -m docs.render`: rewrites the generated parts of the docs from their one declaration each.
 
-The README's catalog, reasons, settings and queries tables sit between `<!-- name:start -->` and
+The README's catalog, reasons, settings, queries and cost tables sit between `<!-- name:start -->` and
 `<!-- name:end -->` markers; `docs/email-example.txt` is the email the sample logs produce.
 `python -m docs.render --check` changes nothing and exits 1 naming each part that drifted.
 """
@@ -18,6 +18,7 @@ from detector.aws.email import body, subject
 from detector.aws.location import ReportLocation
 from detector.core import clients, queries, reasons
 from detector.core.window import Window
+from detector.local import cost
 from detector.local.scan import scan
 from samples.generate import DEMO_LOGS
 from stacks import settings
@@ -48,6 +49,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "catalog": clients.markdown_table,
     "queries": queries_table,
     "settings": settings.markdown_table,
+    "cost": cost.markdown_comparison,
 }
 
 

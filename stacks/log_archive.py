@@ -46,6 +46,7 @@ class LogArchive(Construct):
         keep_logs: bool,
         watched_buckets: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
+        record_data_events: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         self._retention = retention
@@ -62,8 +63,11 @@ class LogArchive(Construct):
         # kept out by the auto-delete handler, which denies writes before emptying a bucket.
         self.trail_arn = Stack.of(self).format_arn(service="cloudtrail", resource="trail", resource_name=trail_name)
         """From the fixed name, not the trail: the trail depends on the bucket policy that names it (a cycle)."""
-        self._allow_trail_delivery()
-        self.trail = self._trail(trail_name, watched_buckets)
+        self.trail: cloudtrail.CfnTrail | None = None
+        """None when another source reads the requests (`record_data_events=False`): no trail, no data-event charges."""
+        if record_data_events:
+            self._allow_trail_delivery()
+            self.trail = self._trail(trail_name, watched_buckets)
 
     @property
     def _log_removal(self) -> RemovalPolicy:

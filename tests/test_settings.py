@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from detector.core.queries import SIGV2_REGIONS
-from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings
+from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings, WatchedBucket
 from tests.helpers import cdk_json_context
 
 
@@ -208,3 +208,75 @@ def test_every_settings_field_has_exactly_one_context_key() -> None:
     # THEN each field is declared once, and nothing else is
     assert missing == set()
     assert sorted(declared) == sorted(field.name for field in fields(DeploySettings))
+
+
+# --- the source and the watched buckets -------------------------------------------------------------------------
+
+
+def test_watched_buckets_take_an_optional_region_each() -> None:
+    # GIVEN buckets with and without a region
+    # WHEN settings are built from them
+    settings = DeploySettings.from_context({"watchedBuckets": "legacy-a, legacy-b@eu-west-1"})
+    # THEN each keeps its region, the one without taking the deployment region for access logs
+    assert settings.watched_buckets == (WatchedBucket("legacy-a"), WatchedBucket("legacy-b", "eu-west-1"))
+    assert settings.watched_bucket_names == ("legacy-a", "legacy-b")
+    assert settings.access_log_buckets("us-east-1") == {"eu-west-1": ("legacy-b",), "us-east-1": ("legacy-a",)}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("legacy-a@mars-east-1", "unknown region"), ("legacy-a@us-east-1,legacy-a@eu-west-1", "a second region")],
+)
+def test_a_bad_bucket_region_fails_naming_the_key_and_value(value: str, problem: str) -> None:
+    # GIVEN a bucket in a region that does not exist, or one bucket in two regions
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context({"watchedBuckets": value})
+    # THEN the error names the key, the entry and the problem
+    message = str(raised.value)
+    assert "'watchedBuckets'" in message and problem in message and "legacy-a@" in message
+
+
+def test_all_buckets_is_a_choice_and_an_empty_list_is_not_set() -> None:
+    # GIVEN watchedBuckets=all, and an empty list
+    # WHEN settings are built from each
+    chosen = DeploySettings.from_context({"watchedBuckets": "all"})
+    empty = DeploySettings.from_context({"watchedBuckets": []})
+    # THEN both record every bucket, and only the unset one warns of the cost, with the price
+    assert chosen.watched_bucket_names == empty.watched_bucket_names == ()
+    assert chosen.cost_warning is None
+    assert empty.cost_warning is not None and "$0.10 per 100,000 requests" in empty.cost_warning
+
+
+@pytest.mark.parametrize("source", ["cloudtrail", "access-logs", "both"])
+def test_each_source_setting_deploys_its_sources(source: str) -> None:
+    # GIVEN a source setting, with watched buckets
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"source": source, "watchedBuckets": "legacy-a"})
+    # THEN it deploys the sources it names, CloudTrail first
+    expected = {"cloudtrail": ("cloudtrail",), "access-logs": ("access_logs",), "both": ("cloudtrail", "access_logs")}
+    assert settings.sources == expected[source]
+
+
+def test_an_unknown_source_fails_listing_the_allowed_ones() -> None:
+    # GIVEN a source the stack does not deploy
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context({"source": "cloudwatch"})
+    # THEN the error names the key, the value and the allowed sources
+    message = str(raised.value)
+    assert "'source'" in message and "'cloudwatch'" in message and "cloudtrail, access-logs, both" in message
+
+
+@pytest.mark.parametrize("watched", [None, "all"], ids=["not-set", "all"])
+@pytest.mark.parametrize("source", ["access-logs", "both"])
+def test_access_logs_need_the_buckets_listed(source: str, watched: str | None) -> None:
+    # GIVEN access logs without a list of buckets
+    context = {"source": source, "watchedBuckets": watched}
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context(context)
+    # THEN the error names watchedBuckets and the source, and says how to list the buckets
+    message = str(raised.value)
+    assert "'watchedBuckets'" in message and repr(source) in message
+    assert "python -m detector buckets" in message

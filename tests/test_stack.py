@@ -347,6 +347,8 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
         "REPORT_PREFIX": "reports/",
         "WINDOW_DAYS": "1",
         "NOTIFY_WHEN_CLEAN": "false",
+        "SOURCE": "cloudtrail",
+        "MORE_QUERIES": "",
     }
 
 

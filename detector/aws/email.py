@@ -135,6 +135,7 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     fields = [
         ("source IP", finding.source_ip or "unknown"),
         ("traced to", finding.source),
+        ("logged in", finding.log_source),
         ("client", client),
         ("user agent", finding.user_agent or "(none sent)"),
         ("reasons", ", ".join(sorted(finding.reasons, key=reasons.rank))),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -71,27 +71,34 @@ def _start_throttled(error: ClientError) -> bool:
 
 def find(
     engine: Engine,
-    sql: str,
+    sql: str | Mapping[str, str],
     request: Request,
     *,
     workgroup: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Report:
-    """The window's findings, traced to their senders when `ec2_for_region` is given."""
+    """The window's findings, traced to their senders when `ec2_for_region` is given. `sql` is the detection
+    query, or each deployed source's: their findings are merged, each naming its source."""
     window = request.window
-    try:
-        rows = run_query(engine, sql, window.parameters(), sleep=sleep)
-    except Exception:
-        logger.exception(
-            "detection query failed for window %s..%s (workgroup %s, %s run)",
-            window.since,
-            window.until,
-            workgroup,
-            request.trigger,
-        )
-        raise
-    findings = [Finding.from_row(row) for row in rows]
+    queries: dict[str | None, str] = {None: sql} if isinstance(sql, str) else {name: text for name, text in sql.items()}
+    findings: list[Finding] = []
+    for source, text in queries.items():
+        try:
+            rows = run_query(engine, text, window.parameters(), sleep=sleep)
+        except Exception:
+            logger.exception(
+                "detection query%s failed for window %s..%s (workgroup %s, %s run)",
+                f" over {source}" if source else "",
+                window.since,
+                window.until,
+                workgroup,
+                request.trigger,
+            )
+            raise
+        findings += [replace(Finding.from_row(row), log_source=source) for row in rows]
+    if len(queries) > 1:
+        findings.sort(key=lambda finding: (-finding.requests, finding.principal_arn, finding.log_source or ""))
     if ec2_for_region is not None:
         findings = trace_sources(findings, ec2_for_region)
     return Report(window=window, findings=findings)
@@ -99,7 +106,7 @@ def find(
 
 def run_detection(
     engine: Engine,
-    sql: str,
+    sql: str | Mapping[str, str],
     request: Request,
     *,
     s3: Any,

@@ -18,6 +18,14 @@ TAIL_SECONDS = 90
 """Time kept after the query for the in-code start retries, writing the report and publishing."""
 
 
+SOURCE_CHOICES: dict[str, tuple[str, ...]] = {
+    "cloudtrail": ("cloudtrail",),
+    "access-logs": ("access_logs",),
+    "both": ("cloudtrail", "access_logs"),
+}
+"""The `source` setting's values, and the sources (`detector/sources/<name>.py`) each deploys, in run order."""
+
+
 class InvalidConfig(ValueError):
     """The function's environment is incomplete or malformed (set by the stack)."""
 
@@ -33,6 +41,23 @@ class FunctionConfig:
     window_days: int
     report_prefix: str = ""
     notify_when_clean: bool = False
+    source: str = "cloudtrail"
+    """The source whose detection query `named_query_id` is."""
+    more_queries: str = ""
+    """The other deployed sources' detection queries, `source=named-query-id` comma-separated, run the same way."""
+
+    @property
+    def detection_queries(self) -> dict[str, str]:
+        """Source -> its saved detection query, `source` first; raises InvalidConfig for a malformed MORE_QUERIES."""
+        queries = {self.source: self.named_query_id}
+        for pair in filter(None, self.more_queries.split(",")):
+            source, equals, query_id = pair.partition("=")
+            if not equals or not source or not query_id or source in queries:
+                raise InvalidConfig(
+                    f"MORE_QUERIES={self.more_queries!r}: expected distinct source=named-query-id pairs"
+                )
+            queries[source] = query_id
+        return queries
 
     def to_environ(self) -> dict[str, str]:
         return {field.name.upper(): _text(getattr(self, field.name)) for field in fields(self)}
@@ -48,7 +73,9 @@ class FunctionConfig:
             name = field.name.upper()
             if name in environ:
                 values[field.name] = _parse(name, environ[name], field.type)
-        return cls(**values)
+        config = cls(**values)
+        config.detection_queries  # noqa: B018 - checks MORE_QUERIES now, not halfway through a run
+        return config
 
 
 def _text(value: object) -> str:

@@ -40,6 +40,9 @@ class Finding:
     first_seen: str
     last_seen: str
     source: str | None = None
+    """What sent the requests, when traced (`detector.aws.trace`)."""
+    log_source: str | None = None
+    """The log the finding was read from (`cloudtrail`, `access_logs`), when the run names it."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Finding:
@@ -83,8 +86,9 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if data["source"] is None:
-            del data["source"]
+        for optional in ("source", "log_source"):
+            if data[optional] is None:
+                del data[optional]
         return data
 
 

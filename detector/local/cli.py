@@ -19,7 +19,7 @@ from detector.aws.trace import ec2_clients, trace_sources
 from detector.core import reasons
 from detector.core.findings import Report
 from detector.core.window import Window, WindowError
-from detector.local import cost
+from detector.local import buckets, cost
 from detector.local.discovery import UsageError
 from detector.local.scan import scan
 
@@ -66,11 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
         epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
     )
-    cost_parser.add_argument("--events-per-day", type=float, required=True, help="S3 data events a day")
+    cost_parser.add_argument(
+        "--events-per-day", type=float, required=True, help="S3 requests a day (data events, or access-log records)"
+    )
+    cost_parser.add_argument("--source", choices=cost.SOURCES, default=cost.CLOUDTRAIL, help="the logs read")
+    cost_parser.add_argument(
+        "--records-per-log-object",
+        type=float,
+        default=cost.RECORDS_PER_LOG_OBJECT,
+        help="access-log records S3 delivers in one object (Athena GETs each object)",
+    )
     cost_parser.add_argument("--days", type=int, default=90, help="days of logs kept (logRetentionDays)")
     cost_parser.add_argument("--runs-per-day", type=float, default=1, help="scheduled runs a day")
     cost_parser.add_argument("--window-days", type=int, default=1, help="days each run scans (windowDays)")
     cost_parser.add_argument("--regions", type=int, default=1, help="regions the events come from")
+    buckets.add_parser(commands)
     return parser
 
 
@@ -79,6 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "cost":
         return run_cost(args, parser)
+    if args.command == "buckets":
+        return buckets.run(args)
     errors = Console(stderr=True)
     try:
         window = Window(args.since, args.until)
@@ -110,6 +122,8 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             runs_per_day=args.runs_per_day,
             window_days=args.window_days,
             regions=args.regions,
+            source=args.source,
+            records_per_log_object=args.records_per_log_object,
         )
     except ValueError as error:
         parser.error(str(error))
