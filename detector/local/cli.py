@@ -18,6 +18,7 @@ from rich.text import Text
 from detector.aws.trace import ec2_clients, trace_sources
 from detector.core import reasons
 from detector.core.findings import Report
+from detector.core.text import one_line
 from detector.core.window import Window, WindowError
 from detector.local import cost
 from detector.local.discovery import UsageError
@@ -50,8 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
-    scan_parser.add_argument("--since", type=iso_date, help="first day to scan, YYYY-MM-DD (UTC)")
-    scan_parser.add_argument("--until", type=iso_date, help="last day to scan, YYYY-MM-DD (UTC), included")
+    scan_parser.add_argument(
+        "--since",
+        type=iso_date,
+        help="first day of events to report, YYYY-MM-DD (UTC); by event time, whatever day the file was delivered",
+    )
+    scan_parser.add_argument(
+        "--until",
+        type=iso_date,
+        help="last day of events to report, YYYY-MM-DD (UTC), included; by event time, so the files delivered "
+        "the day after are read too",
+    )
     scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
     scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
     scan_parser.add_argument(
@@ -81,25 +91,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_cost(args, parser)
     errors = Console(stderr=True)
     try:
+        check_output(args.output)
         window = Window(args.since, args.until)
         report = run_scan(args.paths, window, errors)
     except (UsageError, WindowError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        say(errors, "error:", "bold red", str(error))
         return EXIT_USAGE
     for skipped in report.files_skipped:
-        errors.print(f"[yellow]skipped[/] {skipped.path}: {skipped.error}", highlight=False, soft_wrap=True)
+        say(errors, "skipped", "yellow", f"{skipped.path}: {skipped.error}")
     if not report.files_scanned and not report.files_skipped:
         span = window.to_dict()
-        errors.print(
-            f"[yellow]note:[/] no log file is dated inside the window {span['since'] or 'start'} .. "
-            f"{span['until'] or 'end'}; files dated outside it are not opened",
-            highlight=False,
-            soft_wrap=True,
+        say(
+            errors,
+            "note:",
+            "yellow",
+            f"no log file is dated inside the window {span['since'] or 'start'} .. {span['until'] or 'end'}; "
+            "files dated outside it are not opened",
         )
     if args.trace:
         report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)
     return EXIT_OK
+
+
+def say(console: Console, label: str, style: str, message: str) -> None:
+    """A styled label, then the message as plain text: paths and values never become markup or control codes."""
+    console.print(Text.assemble((label, style), " ", one_line(message)), highlight=False, soft_wrap=True)
+
+
+def check_output(output: Path | None) -> None:
+    """Refuses, before any scanning, an --output the report could not be written to."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder; give the path of a file to write, e.g. {output / 'report'}")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output {output}: the folder {output.parent} does not exist; create it first")
 
 
 def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -187,12 +214,7 @@ def print_table(report: Report, console: Console) -> None:
             client = f"{finding.client} {finding.client_version or ''}".strip()
         else:
             client = finding.user_agent.strip("[]") or "(no user agent)"
-        table.add_row(
-            str(finding.requests),
-            " ".join(finding.reasons),
-            Text(finding.principal_arn),
-            Text(finding.source or "") if traced else finding.source_ip or "",
-            Text(client),
-            Text(finding.hint()),
-        )
+        source = finding.source if traced else finding.source_ip
+        cells = (" ".join(finding.reasons), finding.principal_arn, source or "", client, finding.hint())
+        table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
     console.print(table)
