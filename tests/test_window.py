@@ -159,7 +159,7 @@ def test_scheduled_runs_report_every_event_once_however_late_it_was_delivered(lo
 
     # WHEN the daily runs of the 21st, 22nd and 23rd run the detection query
     runs = [Window.last_days(datetime(2026, 11, day, 1, tzinfo=UTC), 1) for day in (21, 22, 23)]
-    requests = [sum(int(row["requests"]) for row in catalog.run(queries.DETECTION, window)) for window in runs]
+    requests = [sum(int(str(row["requests"])) for row in catalog.run(queries.DETECTION, window)) for window in runs]
 
     # THEN each run reports the requests delivered on its day, so every request is reported once
     assert requests == [1, 1, 1]

@@ -80,7 +80,9 @@ class Window:
         logs = [format_log_date(self.first_log_date), format_log_date(self.last_log_date)]
         if self.by_delivery:
             return [*logs, EARLIEST_EVENT_TIME, AFTER_EVERY_EVENT_TIME]
-        event_end = (self.until + ONE_DAY).isoformat() if self.until and self.until < date.max else AFTER_EVERY_EVENT_TIME
+        event_end = (
+            (self.until + ONE_DAY).isoformat() if self.until and self.until < date.max else AFTER_EVERY_EVENT_TIME
+        )
         return [*logs, self.first_log_date.isoformat(), event_end]
 
     def to_dict(self) -> dict[str, str | None]:

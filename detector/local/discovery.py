@@ -15,6 +15,7 @@ from pathlib import Path
 
 from detector.core.findings import SkippedFile
 from detector.core.window import Window
+from detector.local.source import cannot_open
 from detector.sources import cloudtrail
 
 LOG_SUFFIXES = (".json.gz", ".json")
@@ -41,12 +42,6 @@ class Discovery:
     files: list[LogFile] = field(default_factory=list)
     pruned: int = 0
     skipped: list[SkippedFile] = field(default_factory=list)
-
-
-def cannot_open(kind: str, error: OSError) -> str:
-    """Why a file or folder could not be opened, without its path (the report names it beside the reason)."""
-    reason = error.strerror or type(error).__name__
-    return f"cannot open the {kind} ({reason}); check its permissions, or run the scan as a user who can read it"
 
 
 def discover(paths: Sequence[str | os.PathLike[str]], window: Window) -> Discovery:
