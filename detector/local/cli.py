@@ -11,17 +11,25 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
-from detector.aws.trace import ec2_clients, trace_sources
 from detector.core import reasons
 from detector.core.findings import Report
 from detector.core.text import one_line
 from detector.core.window import Window, WindowError
 from detector.local import cost
-from detector.local.discovery import UsageError
+from detector.local.discovery import S3_SCHEME, UsageError
 from detector.local.scan import scan
 
 EXIT_OK = 0
@@ -50,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
+    scan_parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of a trail's logs"
+    )
     scan_parser.add_argument(
         "--since",
         type=iso_date,
@@ -63,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
         "the day after are read too",
     )
     scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scan_parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep each log file's events here as Parquet; the next scan reads them instead of the files "
+        "(a file that changed is read again)",
+    )
+    scan_parser.add_argument("--profile", help="AWS profile for s3:// paths (default: the usual credential chain)")
+    scan_parser.add_argument("--region", help="AWS region for s3:// paths")
     scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
     scan_parser.add_argument(
         "--trace",
@@ -93,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         check_output(args.output)
         window = Window(args.since, args.until)
-        report = run_scan(args.paths, window, errors)
+        report = run_scan(args, window, errors)
     except (UsageError, WindowError) as error:
         say(errors, "error:", "bold red", str(error))
         return EXIT_USAGE
@@ -109,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "files dated outside it are not opened",
         )
     if args.trace:
+        from detector.aws.trace import ec2_clients, trace_sources  # noqa: PLC0415 - boto3 only when asked for
+
         report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)
     return EXIT_OK
@@ -144,25 +165,51 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
-def run_scan(paths: Sequence[str], window: Window, console: Console) -> Report:
-    """The scan with a progress bar on a terminal."""
-    with Progress(
+def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
+    """The scan of local paths or of s3:// prefixes, with a progress bar on a terminal."""
+    remote = [path.startswith(S3_SCHEME) for path in args.paths]
+    if any(remote) and not all(remote):
+        raise UsageError("give either local paths or s3:// prefixes, not both in one scan")
+    if any(remote):
+        return run_s3_scan(args, window, console)
+    with progress_bar(console, MofNCompleteColumn(), TextColumn("files")) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan(
+            args.paths,
+            window,
+            on_files=lambda total: progress.update(task, total=total),
+            on_progress=lambda done: progress.advance(task, done),
+            cache_dir=args.cache,
+        )
+
+
+def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
+    """The scan of s3:// prefixes, its progress in bytes."""
+    from detector.local.s3_scan import s3_client, scan_s3  # noqa: PLC0415 - boto3 only for an S3 scan
+
+    client = s3_client(args.profile, args.region)
+    with progress_bar(console, DownloadColumn(), TransferSpeedColumn()) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan_s3(
+            args.paths,
+            window,
+            client,
+            on_total=lambda total: progress.update(task, total=total),
+            on_bytes=lambda done: progress.advance(task, done),
+            cache_dir=args.cache,
+        )
+
+
+def progress_bar(console: Console, *columns: ProgressColumn) -> Progress:
+    return Progress(
         TextColumn("scanning"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
+        *columns,
         TimeElapsedColumn(),
         console=console,
         transient=True,
         disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("scan", total=None)
-        return scan(
-            paths,
-            window,
-            on_files=lambda total: progress.update(task, total=total),
-            on_progress=lambda done: progress.advance(task, done),
-        )
+    )
 
 
 def write_report(report: Report, format_: str, output: Path | None) -> None:

@@ -19,6 +19,7 @@ from detector.local.source import cannot_open
 from detector.sources import cloudtrail
 
 LOG_SUFFIXES = (".json.gz", ".json")
+S3_SCHEME = "s3://"
 BROKEN_LINK = "a symbolic link to nothing: its target is missing"
 
 
