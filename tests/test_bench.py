@@ -30,6 +30,9 @@ RESULTS = (
     "speedup_vs_python",
     "window_bytes_ratio",
     "peak_rss_mb",
+    "cached_seconds",
+    "cached_vs_floor",
+    "s3_vs_sync",
 )
 DETECTION_SQL = queries.render(queries.DETECTION, TABLE, source="cloudtrail")
 
@@ -47,8 +50,8 @@ def test_tiny_bench_prints_every_result_and_the_scan_agrees_with_the_plain_loop(
     lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines() if not line.startswith("#"))
     assert set(RESULTS) <= set(lines)
     assert int(lines["events"]) > 0
-    assert float(lines["window_bytes_ratio"]) >= 1
-    assert lines["findings_agree"] == "True"
+    assert float(lines["window_bytes_ratio"]) == 1
+    assert (lines["findings_agree"], lines["cached_s3_synced_agree"]) == ("True", "True")
 
 
 def detection(generated_logs: Path, catalog: LocalCatalog) -> tuple[int, int, list[dict[str, object]]]:
