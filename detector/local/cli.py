@@ -51,6 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find S3 clients that sign with SigV2, run outdated SDKs or use TLS 1.0/1.1.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    add_scan_parser(commands)
+    cost_parser = commands.add_parser(
+        "cost",
+        help="estimate the deployed detector's monthly cost",
+        description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
+        epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
+    )
+    cost_parser.add_argument("--events-per-day", type=float, required=True, help="S3 data events a day")
+    cost_parser.add_argument("--days", type=int, default=90, help="days of logs kept (logRetentionDays)")
+    cost_parser.add_argument("--runs-per-day", type=float, default=1, help="scheduled runs a day")
+    cost_parser.add_argument("--window-days", type=int, default=1, help="days each run scans (windowDays)")
+    cost_parser.add_argument("--regions", type=int, default=1, help="regions the events come from")
+    return parser
+
+
+def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan_parser = commands.add_parser(
         "scan",
         help="scan downloaded CloudTrail log files",
@@ -89,18 +105,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="name the instance, interface, role session or user behind each finding "
         "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
     )
-    cost_parser = commands.add_parser(
-        "cost",
-        help="estimate the deployed detector's monthly cost",
-        description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
-        epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
-    )
-    cost_parser.add_argument("--events-per-day", type=float, required=True, help="S3 data events a day")
-    cost_parser.add_argument("--days", type=int, default=90, help="days of logs kept (logRetentionDays)")
-    cost_parser.add_argument("--runs-per-day", type=float, default=1, help="scheduled runs a day")
-    cost_parser.add_argument("--window-days", type=int, default=1, help="days each run scans (windowDays)")
-    cost_parser.add_argument("--regions", type=int, default=1, help="regions the events come from")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
