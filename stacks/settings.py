@@ -62,7 +62,7 @@ class WatchedBucket:
 @dataclass(frozen=True)
 class DeploySettings:
     alert_emails: tuple[str, ...] = ()
-    schedule: str = "rate(1 day)"
+    schedule: str = "cron(0 1 * * ? *)"
     window_days: int = 1
     log_retention_days: int = 90
     keep_logs_on_destroy: bool = False
@@ -290,9 +290,10 @@ CONTEXT: tuple[ContextKey, ...] = (
         "schedule",
         "schedule",
         _schedule,
-        "`rate(1 day)`",
-        "EventBridge `rate(N minute(s)/hour(s)/day(s))`, at most 167 hours, or `cron(6 fields)`. For a cron schedule, "
-        "the missed-run alarm assumes at most one day between runs.",
+        "`cron(0 1 * * ? *)` (01:00 UTC daily)",
+        "EventBridge `rate(N minute(s)/hour(s)/day(s))`, at most 167 hours, or `cron(6 fields)`. Each run reads the "
+        "log files delivered on the `windowDays` UTC days before it, so a fixed time of day reports a predictable "
+        "day and reads each file once. For a cron schedule, the missed-run alarm assumes at most one day between runs.",
     ),
     ContextKey("windowDays", "window_days", _int_between(1, 30), "`1`", "Days of logs each run scans (1–30)."),
     ContextKey(

@@ -62,15 +62,15 @@ def test_projection_saving_grows_with_the_history_kept() -> None:
     assert savings[0] > 0
 
 
-def test_with_projection_a_run_reads_its_window_and_the_late_delivery_day() -> None:
+def test_with_projection_a_scheduled_run_reads_the_days_delivered_in_its_window() -> None:
     # GIVEN a three-day window
     usage = Usage(events_per_day=1_000_000, window_days=3)
 
     # WHEN the days a run reads are counted
     days = usage.projected_days
 
-    # THEN they are the window and the day after it
-    assert days == 4
+    # THEN they are the window's three delivery days, no day after
+    assert days == 3
     # AND no more than the history kept
     assert Usage(events_per_day=1_000_000, days=2, window_days=3).projected_days == 2
 

@@ -33,7 +33,7 @@ WORKGROUP = "detector"
 BUCKET = "detector-reports"
 PREFIX = "reports/"
 SAVED_SQL = "SELECT * FROM detector.cloudtrail_logs WHERE log_date BETWEEN ? AND ? AND t >= ? AND t < ?"
-SCHEDULED_WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22))
+SCHEDULED_WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22), by_delivery=True)
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
 MOTO_ATHENA_RESULTS = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
 
@@ -179,7 +179,7 @@ def test_scheduled_run_emails_the_found_principals_and_stores_the_report(
     csv_rows = list(csv.DictReader(io.StringIO(deployment.object_text(folder + "report.csv"))))
     assert [line["principal_arn"] for line in csv_rows] == [row["principal_arn"] for row in rows]
     assert result == {
-        "window": {"since": "2026-11-20", "until": "2026-11-22"},
+        "window": {"since": "2026-11-20", "until": "2026-11-22", "by": "delivery"},
         "findings": 3,
         "report_uri": f"s3://{BUCKET}/{folder}report.json",
         "notified": True,

@@ -391,7 +391,7 @@ def test_schedule_invokes_the_function_with_retries(stack: cdk.Stack, template: 
     template.has_resource_properties(
         "AWS::Events::Rule",
         {
-            "ScheduleExpression": "rate(1 day)",
+            "ScheduleExpression": "cron(0 1 * * ? *)",
             "State": "ENABLED",
             "Targets": [
                 Match.object_like(

@@ -11,16 +11,25 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
-from detector.aws.trace import ec2_clients, trace_sources
 from detector.core import reasons
 from detector.core.findings import Report
+from detector.core.text import one_line
 from detector.core.window import Window, WindowError
 from detector.local import buckets, cost
-from detector.local.discovery import UsageError
+from detector.local.discovery import S3_SCHEME, UsageError
 from detector.local.scan import scan
 
 EXIT_OK = 0
@@ -42,24 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find S3 clients that sign with SigV2, run outdated SDKs or use TLS 1.0/1.1.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    scan_parser = commands.add_parser(
-        "scan",
-        help="scan downloaded CloudTrail log files",
-        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
-        epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
-    scan_parser.add_argument("--since", type=iso_date, help="first day to scan, YYYY-MM-DD (UTC)")
-    scan_parser.add_argument("--until", type=iso_date, help="last day to scan, YYYY-MM-DD (UTC), included")
-    scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
-    scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
-    scan_parser.add_argument(
-        "--trace",
-        action="store_true",
-        help="name the instance, interface, role session or user behind each finding "
-        "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
-    )
+    add_scan_parser(commands)
     cost_parser = commands.add_parser(
         "cost",
         help="estimate the deployed detector's monthly cost",
@@ -84,6 +76,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scan_parser = commands.add_parser(
+        "scan",
+        help="scan downloaded CloudTrail log files",
+        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
+        epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    scan_parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of a trail's logs"
+    )
+    scan_parser.add_argument(
+        "--since",
+        type=iso_date,
+        help="first day of events to report, YYYY-MM-DD (UTC); by event time, whatever day the file was delivered",
+    )
+    scan_parser.add_argument(
+        "--until",
+        type=iso_date,
+        help="last day of events to report, YYYY-MM-DD (UTC), included; by event time, so the files delivered "
+        "the day after are read too",
+    )
+    scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scan_parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep each log file's events here as Parquet; the next scan reads them instead of the files "
+        "(a file that changed is read again)",
+    )
+    scan_parser.add_argument("--profile", help="AWS profile for s3:// paths (default: the usual credential chain)")
+    scan_parser.add_argument("--region", help="AWS region for s3:// paths")
+    scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
+    scan_parser.add_argument(
+        "--trace",
+        action="store_true",
+        help="name the instance, interface, role session or user behind each finding "
+        "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -93,25 +126,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         return buckets.run(args)
     errors = Console(stderr=True)
     try:
+        check_output(args.output)
         window = Window(args.since, args.until)
-        report = run_scan(args.paths, window, errors)
+        report = run_scan(args, window, errors)
     except (UsageError, WindowError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        say(errors, "error:", "bold red", str(error))
         return EXIT_USAGE
     for skipped in report.files_skipped:
-        errors.print(f"[yellow]skipped[/] {skipped.path}: {skipped.error}", highlight=False, soft_wrap=True)
+        say(errors, "skipped", "yellow", f"{skipped.path}: {skipped.error}")
     if not report.files_scanned and not report.files_skipped:
         span = window.to_dict()
-        errors.print(
-            f"[yellow]note:[/] no log file is dated inside the window {span['since'] or 'start'} .. "
-            f"{span['until'] or 'end'}; files dated outside it are not opened",
-            highlight=False,
-            soft_wrap=True,
+        say(
+            errors,
+            "note:",
+            "yellow",
+            f"no log file is dated inside the window {span['since'] or 'start'} .. {span['until'] or 'end'}; "
+            "files dated outside it are not opened",
         )
     if args.trace:
+        from detector.aws.trace import ec2_clients, trace_sources  # noqa: PLC0415 - boto3 only when asked for
+
         report.findings = trace_sources(report.findings, ec2_clients())
     write_report(report, args.format, args.output)
     return EXIT_OK
+
+
+def say(console: Console, label: str, style: str, message: str) -> None:
+    """A styled label, then the message as plain text: paths and values never become markup or control codes."""
+    console.print(Text.assemble((label, style), " ", one_line(message)), highlight=False, soft_wrap=True)
+
+
+def check_output(output: Path | None) -> None:
+    """Refuses, before any scanning, an --output the report could not be written to."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder; give the path of a file to write, e.g. {output / 'report'}")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output {output}: the folder {output.parent} does not exist; create it first")
 
 
 def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -131,25 +183,51 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
-def run_scan(paths: Sequence[str], window: Window, console: Console) -> Report:
-    """The scan with a progress bar on a terminal."""
-    with Progress(
+def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
+    """The scan of local paths or of s3:// prefixes, with a progress bar on a terminal."""
+    remote = [path.startswith(S3_SCHEME) for path in args.paths]
+    if any(remote) and not all(remote):
+        raise UsageError("give either local paths or s3:// prefixes, not both in one scan")
+    if any(remote):
+        return run_s3_scan(args, window, console)
+    with progress_bar(console, MofNCompleteColumn(), TextColumn("files")) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan(
+            args.paths,
+            window,
+            on_files=lambda total: progress.update(task, total=total),
+            on_progress=lambda done: progress.advance(task, done),
+            cache_dir=args.cache,
+        )
+
+
+def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
+    """The scan of s3:// prefixes, its progress in bytes."""
+    from detector.local.s3_scan import s3_client, scan_s3  # noqa: PLC0415 - boto3 only for an S3 scan
+
+    client = s3_client(args.profile, args.region)
+    with progress_bar(console, DownloadColumn(), TransferSpeedColumn()) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan_s3(
+            args.paths,
+            window,
+            client,
+            on_total=lambda total: progress.update(task, total=total),
+            on_bytes=lambda done: progress.advance(task, done),
+            cache_dir=args.cache,
+        )
+
+
+def progress_bar(console: Console, *columns: ProgressColumn) -> Progress:
+    return Progress(
         TextColumn("scanning"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
+        *columns,
         TimeElapsedColumn(),
         console=console,
         transient=True,
         disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("scan", total=None)
-        return scan(
-            paths,
-            window,
-            on_files=lambda total: progress.update(task, total=total),
-            on_progress=lambda done: progress.advance(task, done),
-        )
+    )
 
 
 def write_report(report: Report, format_: str, output: Path | None) -> None:
@@ -201,12 +279,7 @@ def print_table(report: Report, console: Console) -> None:
             client = f"{finding.client} {finding.client_version or ''}".strip()
         else:
             client = finding.user_agent.strip("[]") or "(no user agent)"
-        table.add_row(
-            str(finding.requests),
-            " ".join(finding.reasons),
-            Text(finding.principal_arn),
-            Text(finding.source or "") if traced else finding.source_ip or "",
-            Text(client),
-            Text(finding.hint()),
-        )
+        source = finding.source if traced else finding.source_ip
+        cells = (" ".join(finding.reasons), finding.principal_arn, source or "", client, finding.hint())
+        table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
     console.print(table)

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from detector.core.config import FUNCTION_MEMORY_MB
-from detector.core.window import DELIVERY_LAG
 
 DAYS_PER_MONTH = 365 / 12
 PRICES_READ = "2026-11-27"
@@ -150,8 +149,8 @@ class Usage:
 
     @property
     def projected_days(self) -> int:
-        """Days of logs a run reads with partition projection: its window, and the next day for late deliveries."""
-        return min(self.window_days + DELIVERY_LAG.days, self.days)
+        """Days of logs a scheduled run reads with partition projection: the days delivered in its window."""
+        return min(self.window_days, self.days)
 
 
 def athena_query_cost(bytes_scanned: float) -> float:
