@@ -24,7 +24,7 @@ from detector.aws.email import MESSAGE_MAX_BYTES
 from detector.aws.event import InvalidEvent, Request, parse_event
 from detector.aws.handler import BOTO_CONFIG, handler
 from detector.aws.location import MARKER
-from detector.aws.run import Outcome, run_detection, run_query
+from detector.aws.run import Outcome, run_detection
 from detector.core.config import FunctionConfig, InvalidConfig
 from detector.core.window import Window
 
@@ -382,48 +382,6 @@ def test_failed_query_raises_and_sends_nothing(deployment: Deployment, caplog: p
     assert "window 2026-11-20..2026-11-22 (workgroup detector, schedule run)" in caplog.text
     assert deployment.object_keys() == []
     assert deployment.messages() == []
-
-
-def test_throttled_query_start_is_tried_again(aws: None) -> None:
-    # GIVEN Athena refuses the first start for too many running queries
-    athena, stubber = stubbed_athena()
-    stubber.add_client_error("start_query_execution", "TooManyRequestsException", "Too many queries", 400)
-    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-2"})
-    stubber.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": "SUCCEEDED"}}})
-    stubber.add_response("get_query_results", page(["principal_arn"], [["principal_arn"], ["arn:aws:iam::1:user/a"]]))
-    pauses: list[float] = []
-
-    # WHEN the query runs
-    with stubber:
-        rows = run_query(
-            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
-            SAVED_SQL,
-            SCHEDULED_WINDOW.parameters(),
-            sleep=pauses.append,
-        )
-
-    # THEN it waited once, started again and returned the rows
-    assert rows == [{"principal_arn": "arn:aws:iam::1:user/a"}]
-    assert len(pauses) == 1
-
-
-def test_throttled_query_start_gives_up_after_the_last_attempt(aws: None) -> None:
-    # GIVEN Athena refuses every start
-    athena, stubber = stubbed_athena()
-    for _ in range(3):
-        stubber.add_client_error("start_query_execution", "TooManyRequestsException", "Too many queries", 400)
-
-    # WHEN the query runs with three attempts
-    # THEN the throttling error surfaces after three starts
-    with stubber, pytest.raises(ClientError, match="TooManyRequestsException"):
-        run_query(
-            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
-            SAVED_SQL,
-            SCHEDULED_WINDOW.parameters(),
-            attempts=3,
-            sleep=lambda _seconds: None,
-        )
-    stubber.assert_no_pending_responses()
 
 
 def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, detection_row: RowFactory) -> None:
