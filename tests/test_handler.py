@@ -452,3 +452,19 @@ def test_scheduled_run_traces_each_finding_to_the_instance_that_sent_it(
     sources = {finding["source_ip"]: finding["source"] for finding in report["findings"]}
     assert instance["InstanceId"] in sources["10.9.1.17"] and "backup-host" in sources["10.9.1.17"]
     assert sources["203.0.113.10"].startswith("public IP 203.0.113.10")
+
+
+def test_report_csv_in_s3_neutralises_formulas(deployment: Deployment, detection_row: RowFactory) -> None:
+    # GIVEN Athena returns a finding whose user agent is a spreadsheet formula
+    deployment.queue_results([detection_row(1, user_agent="=cmd|' /C calc'!A0")])
+
+    # WHEN the schedule invokes the handler
+    handler(scheduled_event(), FakeContext())
+
+    # THEN the report.csv cell is text, and report.json keeps the agent as logged
+    folder = f"{PREFIX}2026-11-20_2026-11-22/"
+    (line,) = csv.DictReader(io.StringIO(deployment.object_text(folder + "report.csv")))
+    assert line["user_agent"] == "'=cmd|' /C calc'!A0"
+    assert (
+        json.loads(deployment.object_text(folder + "report.json"))["findings"][0]["user_agent"] == "=cmd|' /C calc'!A0"
+    )
