@@ -35,6 +35,7 @@ class DetectorStack(Stack):
             keep_logs=settings.keep_logs_on_destroy,
             watched_buckets=settings.watched_buckets,
             encryption_key=key,
+            object_lock_days=settings.object_lock_days,
         )
         catalog = Catalog(
             self,
@@ -66,13 +67,20 @@ class DetectorStack(Stack):
                 notify_when_clean=settings.notify_when_clean,
             ),
         )
-        alerting.watch(detector.function, schedule_interval=settings.schedule_interval)
+        alerting.watch(
+            detector.function, schedule_interval=settings.schedule_interval, failed_runs=detector.failed_runs
+        )
+        alerting.missed_run.node.add_dependency(detector.first_run)
+        self._grant(detector, archive, catalog, alerting)
+        self._outputs(archive, catalog, alerting, detector)
+
+    def _grant(self, detector: DetectorFunction, archive: LogArchive, catalog: Catalog, alerting: Alerting) -> None:
+        """What one run touches: the saved queries, the logs, the reports and markers, the topic, the trace lookups."""
         catalog.grant_run_queries(detector.role)
         archive.grant_read_logs(detector.role)
         archive.grant_write_reports(detector.role)
         alerting.grant_publish(detector.role)
         detector.allow_tracing()
-        self._outputs(archive, catalog, alerting, detector)
 
     def _regions(self, settings: DeploySettings) -> list[str]:
         """The settings' regions, and the stack's own region, which is always queryable."""
@@ -91,6 +99,7 @@ class DetectorStack(Stack):
             ("DatabaseName", catalog.database_name, "Glue database"),
             ("TableName", catalog.table_name, "Glue table over the trail's logs"),
             ("TrailArn", archive.trail.attr_arn, "The data-event trail"),
+            ("FailedRunsQueueUrl", detector.failed_runs.queue_url, "Runs that failed every attempt; replay from here"),
         ):
             CfnOutput(self, name, value=value, description=description)
 

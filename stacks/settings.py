@@ -58,6 +58,26 @@ class DeploySettings:
     kms_key_arn: str | None = None
     regions: tuple[str, ...] = commercial_regions()
     """The `region` partition values of the table; the trail itself records every region."""
+    object_lock_days: int = 0
+    """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
+
+    def __post_init__(self) -> None:
+        if not self.object_lock_days:
+            return
+        if not self.keep_logs_on_destroy:
+            raise _fail(
+                "objectLockDays",
+                self.object_lock_days,
+                "locks logs the stack could not delete on destroy",
+                "also set keepLogsOnDestroy=true, or set objectLockDays=0",
+            )
+        if self.object_lock_days > self.log_retention_days:
+            raise _fail(
+                "objectLockDays",
+                self.object_lock_days,
+                f"is longer than logRetentionDays ({self.log_retention_days}), so logs would outlive their retention",
+                "give at most logRetentionDays, or raise logRetentionDays",
+            )
 
     @property
     def schedule_interval(self) -> timedelta:
@@ -281,6 +301,15 @@ CONTEXT: tuple[ContextKey, ...] = (
         "The `region` partition values of the table, so the regions the queries read. The trail records every region "
         "either way. Outdated SDKs and TLS 1.0 matter everywhere; SigV2 only in the eight older regions, so a list of "
         "those eight is the smallest useful choice. The deployment region is always added.",
+    ),
+    ContextKey(
+        "objectLockDays",
+        "object_lock_days",
+        _int_between(0, 3650),
+        "`0` (off)",
+        "For audit accounts: S3 Object Lock on the log bucket in governance mode, so no log version can be deleted "
+        "or overwritten for this many days (0–3650, at most `logRetentionDays`). Needs `keepLogsOnDestroy=true`: "
+        "the stack cannot empty a locked bucket. Object Lock cannot be turned off once on.",
     ),
 )
 
