@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -16,6 +16,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
+from botocore.exceptions import ClientError
 
 from app import build
 from detector.core.window import Window
@@ -164,3 +165,37 @@ class LogTree:
         )
         path.write_bytes(gzip.compress(json.dumps({"Records": list(events)}).encode(), mtime=0))
         return path
+
+
+# --- AWS faults a real run can meet, injected into moto-backed clients ----------------------------------------
+
+
+def client_error(operation: str, code: str, status: int) -> ClientError:
+    """The error botocore raises when AWS answers `operation` with `code` and HTTP `status`."""
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": code},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+Fault = Callable[[str, dict[str, Any]], ClientError | None]
+
+
+@dataclass
+class FaultyS3:
+    """A real (moto) S3 client; a call for which `fault(operation, arguments)` gives an error raises it instead."""
+
+    client: Any
+    fault: Fault
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            error = self.fault(name, kwargs)
+            if error is not None:
+                raise error
+            return method(*args, **kwargs)
+
+        return call

@@ -22,6 +22,7 @@ from detector.aws.location import MARKER, ReportLocation
 from detector.aws.marker import CLAIM_TIMEOUT, PENDING, SENT, claim, marker_body
 from detector.core.findings import Finding, Report
 from detector.core.window import Window
+from tests.helpers import FaultyS3, client_error
 
 REGION = "us-east-1"
 BUCKET = "detector-reports"
@@ -34,34 +35,6 @@ MANUAL = Request(WINDOW, trigger="manual")
 CLAIMED = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 RowFactory = Callable[..., dict[str, str | None]]
-
-
-def client_error(operation: str, code: str, status: int) -> ClientError:
-    return ClientError(
-        {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {"HTTPStatusCode": status}}, operation
-    )
-
-
-Fault = Callable[[str, dict[str, Any]], ClientError | None]
-
-
-@dataclass
-class FaultyS3:
-    """A real (moto) S3 client; a call for which `fault(operation, arguments)` gives an error raises it instead."""
-
-    client: Any
-    fault: Fault
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.client, name)
-
-        def call(**kwargs: Any) -> Any:
-            error = self.fault(name, kwargs)
-            if error is not None:
-                raise error
-            return method(**kwargs)
-
-        return call
 
 
 @dataclass
