@@ -120,6 +120,9 @@ class DetectorFunction(Construct):
                 [iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn])]
             ),
             install_latest_aws_sdk=False,
+            log_group=logs.LogGroup(
+                self, "FirstRunLogs", retention=logs.RetentionDays.ONE_WEEK, removal_policy=RemovalPolicy.DESTROY
+            ),
         )
         first_run.node.add_dependency(self.function)
         Validations.of(cast(IConstruct, first_run.grant_principal)).acknowledge(

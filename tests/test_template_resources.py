@@ -19,7 +19,7 @@ ADDED_SINCE: dict[str, str] = {
     "DetectorFirstRun83BA785E": "Custom::AWS",
     "DetectorFirstRunCustomResourcePolicy0445AD6A": "AWS::IAM::Policy",
     "AWS679f53fac002430cb0da5b7982bd22872D164C4C": "AWS::Lambda::Function",
-    "AWS679f53fac002430cb0da5b7982bd2287LogGroup449FB7C2": "AWS::Logs::LogGroup",
+    "DetectorFirstRunLogsDF8F9038": "AWS::Logs::LogGroup",
     "AWS679f53fac002430cb0da5b7982bd2287ServiceRoleC1EA0FF2": "AWS::IAM::Role",
 }
 """Resources added on purpose after the baseline, each with its type."""
