@@ -1,4 +1,4 @@
-"""Delivering one window's result: the full report in S3, then the email, at least once per window.
+"""Delivering one window's email, at least once per window.
 
 The marker (`detector.aws.marker`) records the claim before publishing and the sent state after, so a run that dies
 or fails in between leaves a claim that a later run takes over: no window is skipped for good, and the worst case is
@@ -16,10 +16,7 @@ from detector.aws.email import body, subject
 from detector.aws.event import Request
 from detector.aws.location import ReportLocation
 from detector.aws.marker import SENT, claim, mark_sent, marker_body, release
-from detector.aws.report_files import write_report
 from detector.core.findings import Report
-
-__all__ = ["notify_once", "write_report"]
 
 logger = logging.getLogger(__name__)
 

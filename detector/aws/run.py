@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from detector.aws.delivery import notify_once, write_report
+from detector.aws.delivery import notify_once
 from detector.aws.event import Request
 from detector.aws.location import ReportLocation
+from detector.aws.report_files import write_report
 from detector.aws.trace import EC2Client, trace_sources
 from detector.core.config import FunctionConfig
 from detector.core.engine import Engine
