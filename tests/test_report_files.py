@@ -13,6 +13,8 @@ import pytest
 from detector.core.findings import Finding, Report, SkippedFile
 from detector.core.text import FORMULA_STARTS
 from detector.core.window import Window
+from detector.local.cli import main
+from tests.helpers import LogTree, cloudtrail_event
 
 RowFactory = Callable[..., dict[str, str | None]]
 WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22))
@@ -72,3 +74,14 @@ def test_streamed_json_is_the_report_as_json(detection_row: RowFactory, count: i
     report.write_json(stream)
     # THEN the text is what dumping the whole report at once gives
     assert stream.getvalue() == json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_local_scan_csv_neutralises_a_formula_user_agent(log_tree: LogTree, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a log whose SigV2 caller sends a user agent that is a spreadsheet formula
+    log_tree.write([cloudtrail_event(agent='=HYPERLINK("http://evil.example")', signature="SigV2")])
+    # WHEN `python -m detector scan PATH --format csv` reads it
+    status = main(["scan", str(log_tree.root), "--format", "csv"])
+    # THEN the finding's user-agent cell is text, not a formula
+    (line,) = csv.DictReader(io.StringIO(capsys.readouterr().out))
+    assert status == 0
+    assert line["user_agent"] == '\'=HYPERLINK("http://evil.example")'
