@@ -32,16 +32,7 @@ class DetectorStack(Stack):
         self.access_log_prefix = destination_name_prefix(self.stack_name)
         sources = settings.sources
         key = kms.Key.from_key_arn(self, "GivenKey", settings.kms_key_arn) if settings.kms_key_arn else None
-        archive = LogArchive(
-            self,
-            "LogArchive",
-            trail_name=f"{self.stack_name}-s3-data-events",
-            retention=Duration.days(settings.log_retention_days),
-            keep_logs=settings.keep_logs_on_destroy,
-            watched_buckets=settings.watched_bucket_names,
-            encryption_key=key,
-            record_data_events=cloudtrail.NAME in sources,
-        )
+        archive = self._archive(settings, key)
         self._home_access_logs(settings)
         catalog = Catalog(
             self,
@@ -72,9 +63,25 @@ class DetectorStack(Stack):
                 notify_when_clean=settings.notify_when_clean,
             ),
         )
-        alerting.watch(detector.function, schedule_interval=settings.schedule_interval)
+        alerting.watch(
+            detector.function, schedule_interval=settings.schedule_interval, failed_runs=detector.failed_runs
+        )
+        alerting.missed_run.node.add_dependency(detector.first_run)
         self._grant(detector, settings, archive, catalog, alerting)
         self._outputs(archive, catalog, alerting, detector)
+
+    def _archive(self, settings: DeploySettings, key: kms.IKey | None) -> LogArchive:
+        return LogArchive(
+            self,
+            "LogArchive",
+            trail_name=f"{self.stack_name}-s3-data-events",
+            retention=Duration.days(settings.log_retention_days),
+            keep_logs=settings.keep_logs_on_destroy,
+            watched_buckets=settings.watched_bucket_names,
+            encryption_key=key,
+            record_data_events=cloudtrail.NAME in settings.sources,
+            object_lock_days=settings.object_lock_days,
+        )
 
     def _grant(
         self,
@@ -84,7 +91,8 @@ class DetectorStack(Stack):
         catalog: Catalog,
         alerting: Alerting,
     ) -> None:
-        """What the run touches: the queries, each deployed source's logs, the reports, the topic, the tracing."""
+        """What one run touches: the saved queries, each deployed source's logs, the reports and markers, the topic,
+        the trace lookups."""
         catalog.grant_run_queries(detector.role)
         if cloudtrail.NAME in settings.sources:
             archive.grant_read_logs(detector.role)
@@ -149,6 +157,7 @@ class DetectorStack(Stack):
             ("FunctionName", detector.function.function_name, "Invoke to run the detection now"),
             ("DatabaseName", catalog.database_name, "Glue database"),
             ("TableName", catalog.table_name, "Glue table over the first source's logs"),
+            ("FailedRunsQueueUrl", detector.failed_runs.queue_url, "Runs that failed every attempt; replay from here"),
         ):
             CfnOutput(self, name, value=value, description=description)
         if archive.trail is not None:

@@ -75,8 +75,32 @@ class DeploySettings:
     kms_key_arn: str | None = None
     regions: tuple[str, ...] = commercial_regions()
     """The `region` partition values of the table; the trail itself records every region."""
+    object_lock_days: int = 0
+    """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
 
     def __post_init__(self) -> None:
+        self._check_object_lock()
+        self._check_access_log_buckets()
+
+    def _check_object_lock(self) -> None:
+        if not self.object_lock_days:
+            return
+        if not self.keep_logs_on_destroy:
+            raise _fail(
+                "objectLockDays",
+                self.object_lock_days,
+                "locks logs the stack could not delete on destroy",
+                "also set keepLogsOnDestroy=true, or set objectLockDays=0",
+            )
+        if self.object_lock_days > self.log_retention_days:
+            raise _fail(
+                "objectLockDays",
+                self.object_lock_days,
+                f"is longer than logRetentionDays ({self.log_retention_days}), so logs would outlive their retention",
+                "give at most logRetentionDays, or raise logRetentionDays",
+            )
+
+    def _check_access_log_buckets(self) -> None:
         if "access_logs" in self.sources and not self.watched_buckets:
             given = ALL_BUCKETS if self.watched_buckets == () else "(not set)"
             raise _fail(
@@ -335,8 +359,9 @@ CONTEXT: tuple[ContextKey, ...] = (
         "athena_bytes_scanned_cutoff",
         _int_between(MIN_BYTES_SCANNED_CUTOFF, None),
         "`10000000000` (10 GB, $0.05 a query)",
-        "Athena cancels a query that scans more than this, and the run fails (the error alarm tells you). A one-day "
-        "window reads two days of logs, about 110 bytes an event: 10 GB covers about 45 million events a day. "
+        "Athena cancels a query that scans more than this, and the run fails (the error alarm tells you). A scheduled "
+        "one-day window reads the day's logs: about 110 bytes a CloudTrail event (10 GB covers about 90 million a day) "
+        "or 540 bytes an access-log record (about 18 million a day). "
         "At least 10,000,000.",
     ),
     ContextKey(
@@ -364,6 +389,15 @@ CONTEXT: tuple[ContextKey, ...] = (
         "The `region` partition values of the table, so the regions the queries read. The trail records every region "
         "either way. Outdated SDKs and TLS 1.0 matter everywhere; SigV2 only in the eight older regions, so a list of "
         "those eight is the smallest useful choice. The deployment region is always added.",
+    ),
+    ContextKey(
+        "objectLockDays",
+        "object_lock_days",
+        _int_between(0, 3650),
+        "`0` (off)",
+        "For audit accounts: S3 Object Lock on the log bucket in governance mode, so no log version can be deleted "
+        "or overwritten for this many days (0–3650, at most `logRetentionDays`). Needs `keepLogsOnDestroy=true`: "
+        "the stack cannot empty a locked bucket. Object Lock cannot be turned off once on.",
     ),
 )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 import aws_cdk as cdk
 import duckdb
 from aws_cdk.assertions import Template
+from botocore.exceptions import ClientError
 
 from app import build
 from detector.core import queries
@@ -320,3 +321,37 @@ class AccessLogTree:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
         return path
+
+
+# --- AWS faults a real run can meet, injected into moto-backed clients ----------------------------------------
+
+
+def client_error(operation: str, code: str, status: int) -> ClientError:
+    """The error botocore raises when AWS answers `operation` with `code` and HTTP `status`."""
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": code},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+Fault = Callable[[str, dict[str, Any]], ClientError | None]
+
+
+@dataclass
+class FaultyS3:
+    """A real (moto) S3 client; a call for which `fault(operation, arguments)` gives an error raises it instead."""
+
+    client: Any
+    fault: Fault
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            error = self.fault(name, kwargs)
+            if error is not None:
+                raise error
+            return method(*args, **kwargs)
+
+        return call

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import fields
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from detector.core.queries import SIGV2_REGIONS
 from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings, WatchedBucket
-from tests.helpers import cdk_json_context
+from tests.helpers import REPO_ROOT, cdk_json_context
 
 
 def test_cdk_json_sets_no_setting_so_each_default_is_defined_once() -> None:
@@ -280,3 +285,57 @@ def test_access_logs_need_the_buckets_listed(source: str, watched: str | None) -
     message = str(raised.value)
     assert "'watchedBuckets'" in message and repr(source) in message
     assert "python -m detector buckets" in message
+
+
+def test_object_lock_is_off_by_default_and_takes_a_number_of_days() -> None:
+    # GIVEN no objectLockDays, and objectLockDays=30 with the logs kept
+    # WHEN settings are built from them
+    default = DeploySettings.from_context({})
+    locked = DeploySettings.from_context({"objectLockDays": "30", "keepLogsOnDestroy": "true"})
+    # THEN the default locks nothing and the given days are kept
+    assert (default.object_lock_days, locked.object_lock_days) == (0, 30)
+
+
+@pytest.mark.parametrize("days", [-1, "thirty", 3651])
+def test_object_lock_days_out_of_range_fail(days: object) -> None:
+    # GIVEN an objectLockDays that is not a whole number from 0 to 3650
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context({"objectLockDays": days, "keepLogsOnDestroy": True})
+    # THEN the error names the key, the value and the range
+    message = str(raised.value)
+    assert "'objectLockDays'" in message and repr(days) in message
+    assert ">= 0 and <= 3650" in message
+
+
+def test_object_lock_without_kept_logs_fails_naming_both_keys() -> None:
+    # GIVEN Object Lock asked for on logs the stack would delete on destroy
+    # WHEN settings are built from it
+    # THEN the error says why and which key to set
+    with pytest.raises(ValueError, match=r"'objectLockDays': 30 locks logs .*keepLogsOnDestroy=true"):
+        DeploySettings.from_context({"objectLockDays": 30})
+
+
+def test_object_lock_longer_than_the_retention_fails() -> None:
+    # GIVEN a lock of 120 days on logs kept 90 days
+    # WHEN settings are built from it
+    # THEN the error names both settings
+    with pytest.raises(ValueError, match=r"'objectLockDays': 120 is longer than logRetentionDays \(90\)"):
+        DeploySettings.from_context({"objectLockDays": 120, "keepLogsOnDestroy": True})
+
+
+def test_a_bad_object_lock_fails_synth_naming_the_key(tmp_path: Path) -> None:
+    # GIVEN `cdk synth -c objectLockDays=7` without keepLogsOnDestroy
+    environment = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
+    # WHEN app.py runs as the CDK CLI runs it
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "app.py")],
+        env={**environment, "CDK_CONTEXT_JSON": json.dumps({"objectLockDays": 7})},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+    # THEN synth stops with the key, the value and what to set
+    assert result.returncode != 0
+    assert "Invalid setting: context 'objectLockDays': 7" in result.stderr

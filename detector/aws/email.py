@@ -1,6 +1,7 @@
 """The email a run sends: a summary that fits SNS, pointing at the full report in S3.
 
-Plain functions of a `Report`, so tests and the README render exactly what owners receive.
+Plain functions of a `Report`, so tests and the README render exactly what owners receive. Every value taken from the
+logs is shown with `one_line`: a user agent or ARN cannot add lines, terminal escapes or bidirectional overrides.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from detector.aws.location import ReportLocation
 from detector.core import reasons
 from detector.core.findings import Finding, Report
+from detector.core.text import one_line
 from detector.core.window import Window
 
 SUBJECT_MAX_CHARS = 99
@@ -99,7 +101,8 @@ def body(
 def _head(report: Report, location: ReportLocation, account: str) -> str:
     window = report.window
     total = len(report.findings)
-    lines = [f"Legacy S3 clients in account {account}, {window.since} to {window.until} (UTC days, both included).", ""]
+    days = f"{window.since} to {window.until} (UTC days, both included)"
+    lines = [f"Legacy S3 clients in account {one_line(account)}, {days}.", ""]
     if total:
         noun = "finding" if total == 1 else "findings"
         lines.append(f"{total} {noun}: " + ", ".join(f"{count} {reason}" for reason, count in reason_counts(report)))
@@ -145,7 +148,8 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         ("buckets", ", ".join(buckets) + (f" and {more_buckets} more" if more_buckets else "")),
         ("what to do", finding.hint()),
     ]
-    return [f"{number}. {finding.principal_arn}"] + [f"{indent}{label:<11} {value}" for label, value in fields if value]
+    lines = [f"{number}. {one_line(finding.principal_arn)}"]
+    return lines + [f"{indent}{label:<11} {one_line(value)}" for label, value in fields if value]
 
 
 def _more(count: int) -> str:

@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from detector.aws.delivery import notify_once, write_report
+from detector.aws.delivery import notify_once
 from detector.aws.event import Request
 from detector.aws.location import ReportLocation
+from detector.aws.report_files import write_report
 from detector.aws.trace import EC2Client, trace_sources
 from detector.core.config import FunctionConfig
-from detector.core.engine import Engine, Row
+from detector.core.engine import Engine
 from detector.core.findings import Finding, Report
 from detector.core.window import Window
 
 logger = logging.getLogger(__name__)
-
-START_ATTEMPTS = 3
-START_RETRY_SECONDS = 10.0
-"""After boto3's own retries: the running-query quota frees up as other queries finish."""
 
 
 @dataclass(frozen=True)
@@ -42,33 +36,6 @@ class Outcome:
         }
 
 
-def run_query(
-    engine: Engine,
-    sql: str,
-    parameters: Sequence[str],
-    *,
-    attempts: int = START_ATTEMPTS,
-    retry_seconds: float = START_RETRY_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[Row]:
-    """The engine's rows; a start refused for too many running queries is tried again, later."""
-    attempt = 1
-    while True:
-        try:
-            return engine.run(sql, parameters)
-        except ClientError as error:
-            if not _start_throttled(error) or attempt >= attempts:
-                raise
-            logger.warning("Athena refused to start the query (attempt %d of %d): %s", attempt, attempts, error)
-            sleep(retry_seconds * attempt)
-            attempt += 1
-
-
-def _start_throttled(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code")
-    return bool(error.operation_name == "StartQueryExecution" and code == "TooManyRequestsException")
-
-
 def find(
     engine: Engine,
     sql: str | Mapping[str, str],
@@ -76,7 +43,6 @@ def find(
     *,
     workgroup: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Report:
     """The window's findings, traced to their senders when `ec2_for_region` is given. `sql` is the detection
     query, or each deployed source's: their findings are merged, each naming its source."""
@@ -85,7 +51,7 @@ def find(
     findings: list[Finding] = []
     for source, text in queries.items():
         try:
-            rows = run_query(engine, text, window.parameters(), sleep=sleep)
+            rows = engine.run(text, window.parameters())
         except Exception:
             logger.exception(
                 "detection query%s failed for window %s..%s (workgroup %s, %s run)",
@@ -115,12 +81,11 @@ def run_detection(
     account: str,
     region: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Outcome:
     """Query, trace each finding to its sender, store the full report, then email a summary once per window."""
     window = request.window
     location = ReportLocation(config.report_bucket, config.report_prefix, window, region)
-    report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region, sleep=sleep)
+    report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region)
     write_report(s3, report, location)
     outcome = Outcome(window, len(report.findings), location.json_uri, notified=False)
     if not report.findings and not config.notify_when_clean:

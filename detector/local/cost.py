@@ -212,7 +212,7 @@ def _cloudtrail_lines(usage: Usage) -> list[Line]:
         Line("S3 log storage", f"{stored / 2**30:,.2f} GB, {usage.days} days", S3_STANDARD.of(stored)),
         Line("S3 log deliveries", f"{deliveries:,.0f} PUTs", S3_PUT.of(deliveries)),
         _athena(
-            f"Athena, projection: {usage.projected_days} days",
+            f"Athena, projection: {_days(usage.projected_days)}",
             usage,
             usage.projected_days,
             usage.bytes_per_day,
@@ -229,7 +229,7 @@ def _access_log_lines(usage: Usage) -> list[Line]:
         Line("Access-log delivery", f"{objects:,.0f} objects, free", 0.0),
         Line("S3 access-log storage", f"{stored / 2**30:,.2f} GB, {usage.days} days", S3_STANDARD.of(stored)),
         _athena(
-            f"Athena over access logs: {usage.projected_days} days",
+            f"Athena over access logs: {_days(usage.projected_days)}",
             usage,
             usage.projected_days,
             usage.access_log_bytes_per_day,
@@ -290,7 +290,7 @@ def print_estimate(usage: Usage, console: Console) -> None:
     console.print(table)
     console.print(
         f"Partition projection saves ${_dollars(result.projection_saving)} a month here: "
-        f"each run reads {usage.projected_days} days of logs instead of all {usage.days}.",
+        f"each run reads {_days(usage.projected_days)} of logs instead of all {usage.days}.",
         highlight=False,
     )
 
@@ -315,6 +315,10 @@ def markdown_comparison() -> str:
         totals = [estimate(Usage(events_per_day=volume, source=source)).total for source in SOURCES]
         lines.append(f"| {volume:,} | " + " | ".join(f"${_dollars(total)}" for total in totals) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
 
 
 def _dollars(amount: float) -> str:
