@@ -112,7 +112,9 @@ def test_constraints_pin_every_dependency_within_its_range() -> None:
             pins[name.lower().replace("_", "-")] = version
     # WHEN each declared dependency is looked up there
     unpinned = [str(r) for r in declared if r.name.lower() not in pins]
-    outside = [f"{r} (pinned {pins[r.name.lower()]})" for r in declared if pins.get(r.name.lower()) not in r.specifier]
+    outside = [
+        f"{r} (pinned {pins[r.name.lower()]})" for r in declared if pins.get(r.name.lower(), "") not in r.specifier
+    ]
     # THEN each has an exact pin that its range allows
     assert unpinned == []
     assert outside == []
