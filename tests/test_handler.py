@@ -59,6 +59,9 @@ def scheduled_event(event_id: str = "5f0e3c2a-1111-2222-3333-444455556666") -> d
 class FakeContext:
     invoked_function_arn: str = FUNCTION_ARN
     remaining_ms: int = 900_000
+    function_name: str = "detector"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "3f4b2c1d-0000-4000-8000-00000000c0de"
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms

@@ -30,6 +30,8 @@ class Context:
     function_name = "detector"
     invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
     log_stream_name = "stream"
+    memory_limit_in_mb = 512
+    aws_request_id = "c0de0000-0000-4000-8000-000000000001"
 
     def get_remaining_time_in_millis(self) -> int:
         return 900_000

@@ -124,6 +124,11 @@ def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "(calls EC2 with your AWS credentials, checked before scanning; needs ec2:DescribeNetworkInterfaces and "
         "ec2:DescribeInstances)",
     )
+    add_pipeline_options(scan_parser)
+
+
+def add_pipeline_options(scan_parser: argparse.ArgumentParser) -> None:
+    """What a script or CI job needs: an exit status for the reasons it cares about, and the findings alone."""
     scan_parser.add_argument(
         "--fail-on",
         action="append",
