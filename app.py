@@ -57,6 +57,8 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
                     env=cdk.Environment(account=env.account, region=region),
                     description=f"Legacy S3 client detector: access logs of the watched buckets in {region}",
                 )
+    for name, value in settings.tags:
+        cdk.Tags.of(app).add(name, value)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

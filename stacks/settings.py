@@ -17,6 +17,7 @@ from aws_cdk import region_info
 
 from detector.core.config import SOURCE_CHOICES
 from detector.local.cost import DATA_EVENTS
+from stacks.alert_settings import DEFAULT_TAGS, Subscription, subscriptions, tags
 
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 """Athena rejects a smaller `BytesScannedCutoffPerQuery` (API_WorkGroupConfiguration)."""
@@ -82,6 +83,8 @@ class DeploySettings:
     """The `region` partition values of the table; the trail itself records every region."""
     object_lock_days: int = 0
     """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
+    alert_subscriptions: tuple[Subscription, ...] = ()
+    tags: tuple[tuple[str, str], ...] = DEFAULT_TAGS
 
     def __post_init__(self) -> None:
         self._check_object_lock()
@@ -322,6 +325,15 @@ class ContextKey:
 CONTEXT: tuple[ContextKey, ...] = (
     ContextKey("alertEmails", "alert_emails", _emails, "`[]`", "Email addresses subscribed to the topic."),
     ContextKey(
+        "alertSubscriptions",
+        "alert_subscriptions",
+        subscriptions,
+        "`[]`",
+        "Other subscribers of the topic, `protocol=endpoint` each: `sqs` (a queue ARN), `lambda` (a function ARN), "
+        "`https` (a URL; AWS Chatbot's too), `email-json` or `sms`. They receive the versioned JSON summary (see "
+        "Alerts for machines); the queue's policy or the function's permission must let the topic deliver.",
+    ),
+    ContextKey(
         "schedule",
         "schedule",
         _schedule,
@@ -409,6 +421,17 @@ CONTEXT: tuple[ContextKey, ...] = (
         "For audit accounts: S3 Object Lock on the log bucket in governance mode, so no log version can be deleted "
         "or overwritten for this many days (0–3650, at most `logRetentionDays`). Needs `keepLogsOnDestroy=true`: "
         "the stack cannot empty a locked bucket. Object Lock cannot be turned off once on.",
+    ),
+)
+
+CONTEXT += (
+    ContextKey(
+        "tags",
+        "tags",
+        tags,
+        "`Project=legacy-s3-client-detector`, `Owner=unassigned`",
+        "Tags on every resource, `Key=Value` pairs or a JSON object, over the defaults: set `Owner` so the cost "
+        "lands on a line of the bill someone recognises.",
     ),
 )
 

@@ -27,7 +27,7 @@ from detector.aws.location import MARKER
 from detector.aws.run import Outcome, run_detection
 from detector.core.config import FunctionConfig, InvalidConfig
 from detector.core.window import Window
-from tests.helpers import FaultyS3, client_error
+from tests.helpers import FaultyS3, client_error, email_of
 
 REGION = "us-east-1"
 WORKGROUP = "detector"
@@ -89,10 +89,10 @@ class Deployment:
         requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
 
     def messages(self) -> list[tuple[str, str]]:
-        """(subject, message) of every publish to the topic; each must have a subject."""
+        """(subject, email text) of every publish to the topic; each must have a subject."""
         sent = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[self.topic_arn].sent_notifications
         assert all(subject for _id, _message, subject, *_ in sent)
-        return [(str(subject), message) for _id, message, subject, *_ in sent]
+        return [(str(subject), email_of(message)) for _id, message, subject, *_ in sent]
 
     def object_text(self, key: str) -> str:
         return str(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8"))

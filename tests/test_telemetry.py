@@ -75,7 +75,10 @@ def queue_rows(rows: list[dict[str, str | None]]) -> None:
     columns = list(rows[0])
     result: list[dict[str, Any]] = [{"Data": [{"VarCharValue": name} for name in columns]}]
     result += [{"Data": [{"VarCharValue": row[n]} if row[n] is not None else {} for n in columns]} for row in rows]
-    payload: dict[str, Any] = {"region": REGION, "results": [{"rows": result, "column_info": [{"Name": n} for n in columns]}]}
+    payload: dict[str, Any] = {
+        "region": REGION,
+        "results": [{"rows": result, "column_info": [{"Name": n} for n in columns]}],
+    }
     requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
 
 

@@ -86,7 +86,7 @@ def run_detection(
 ) -> Outcome:
     """Query, trace each finding to its sender, store the full report, then email a summary once per window."""
     window = request.window
-    location = ReportLocation(config.report_bucket, config.report_prefix, window, region)
+    location = ReportLocation(config.report_bucket, config.report_prefix, window, region, config.dashboard_url)
     report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region)
     write_report(s3, report, location)
     outcome = Outcome(window, len(report.findings), location.json_uri, notified=False, report=report)
