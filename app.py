@@ -19,6 +19,7 @@ from stacks.access_log_region_stack import AccessLogRegionStack
 from stacks.access_logs import destination_name_prefix
 from stacks.detector_stack import DetectorStack
 from stacks.settings import CONTEXT_KEYS, DeploySettings
+from stacks.tagging import tag_everything
 
 DUMMY_ACCOUNT = "111111111111"
 DUMMY_REGION = "us-east-1"
@@ -57,6 +58,7 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
                     env=cdk.Environment(account=env.account, region=region),
                     description=f"Legacy S3 client detector: access logs of the watched buckets in {region}",
                 )
+    tag_everything(app, settings.tags)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

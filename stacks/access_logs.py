@@ -19,7 +19,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from detector.sources import access_logs
-from stacks.detector_function import CODE_EXCLUDES, REPO_ROOT, RUNTIME
+from stacks.detector_function import RUNTIME, function_code
 from stacks.log_archive import LOCKED_DOWN
 from stacks.nag import acknowledge_wildcard
 
@@ -120,7 +120,7 @@ class AccessLogDestination(Construct):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES),
+            code=function_code(),
             role=role,
             log_group=log_group,
             timeout=Duration.minutes(1),

@@ -16,6 +16,7 @@ from detector.sources.table import TableSpec
 from stacks.access_logs import AccessLogDestination, destination_name_prefix, grant_read_access_logs
 from stacks.alerting import Alerting
 from stacks.catalog import Catalog
+from stacks.dashboard import Dashboard, console_url, dashboard_name
 from stacks.detector_function import DetectorFunction, retention_days
 from stacks.log_archive import ATHENA_PREFIX, REPORT_PREFIX, LogArchive
 from stacks.settings import DeploySettings
@@ -45,7 +46,9 @@ class DetectorStack(Stack):
             bytes_scanned_cutoff=settings.athena_bytes_scanned_cutoff,
             encryption_key=key,
         )
-        alerting = Alerting(self, "Alerting", emails=settings.alert_emails, encryption_key=key)
+        alerting = Alerting(
+            self, "Alerting", emails=settings.alert_emails, encryption_key=key, others=settings.alert_subscriptions
+        )
         detector = DetectorFunction(
             self,
             "Detector",
@@ -61,6 +64,7 @@ class DetectorStack(Stack):
                 report_prefix=REPORT_PREFIX,
                 window_days=settings.window_days,
                 notify_when_clean=settings.notify_when_clean,
+                dashboard_url=console_url(self.region, dashboard_name(self)),
             ),
         )
         alerting.watch(
@@ -68,7 +72,9 @@ class DetectorStack(Stack):
         )
         alerting.missed_run.node.add_dependency(detector.first_run)
         self._grant(detector, settings, archive, catalog, alerting)
+        dashboard = Dashboard(self, "Dashboard", function=detector.function, alarms=alerting.alarms)
         self._outputs(archive, catalog, alerting, detector)
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The detector's metrics, errors and alarms")
 
     def _archive(self, settings: DeploySettings, key: kms.IKey | None) -> LogArchive:
         return LogArchive(

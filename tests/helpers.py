@@ -355,3 +355,17 @@ class FaultyS3:
             return method(*args, **kwargs)
 
         return call
+
+
+# --- what subscribers receive of a published alert (MessageStructure=json) -------------------------------------------
+
+
+def email_of(message: str) -> str:
+    """The text SNS delivers to an email subscriber: the message's `email` value."""
+    return str(json.loads(message)["email"])
+
+
+def summary_of(message: str) -> dict[str, Any]:
+    """The JSON summary SNS delivers to every other subscriber: the message's `default` value, decoded."""
+    summary: dict[str, Any] = json.loads(json.loads(message)["default"])
+    return summary

@@ -16,6 +16,7 @@ from moto.sns.models import sns_backends
 from detector.aws.handler import handler
 from detector.core.config import SOURCE_CHOICES, FunctionConfig, InvalidConfig
 from detector.sources import access_logs, cloudtrail
+from tests.helpers import email_of
 
 REGION = "us-east-1"
 BUCKET = "detector-reports"
@@ -30,6 +31,8 @@ class Context:
     function_name = "detector"
     invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
     log_stream_name = "stream"
+    memory_limit_in_mb = 512
+    aws_request_id = "c0de0000-0000-4000-8000-000000000001"
 
     def get_remaining_time_in_millis(self) -> int:
         return 900_000
@@ -84,7 +87,8 @@ def test_both_sources_run_their_own_query_and_share_one_email(both_deployed: str
     assert [execution.query for execution in executions] == [TRAIL_SQL, ACCESS_SQL]
     # AND one email carries all three findings, each saying which log it was found in
     sent = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[both_deployed].sent_notifications
-    ((_id, message, subject, *_),) = sent
+    ((_id, published, subject, *_),) = sent
+    message = email_of(published)
     assert str(subject).startswith("S3 legacy clients: 3 findings")
     assert message.count("logged in   cloudtrail") == 2
     assert message.count("logged in   access_logs") == 1

@@ -47,6 +47,8 @@ class FunctionConfig:
     """The source whose detection query `named_query_id` is."""
     more_queries: str = ""
     """The other deployed sources' detection queries, `source=named-query-id` comma-separated, run the same way."""
+    dashboard_url: str = ""
+    """The stack's CloudWatch dashboard, linked from the email and the JSON summary."""
 
     @property
     def detection_queries(self) -> dict[str, str]:
