@@ -302,6 +302,9 @@ def findings(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[R
                 "auth_methods": _sorted_list(map(auth_method, members)),
                 "reasons": reasons,
                 "requests": len(members),
+                "sigv2_requests": sum(signature_version(event) == "SigV2" for event in members),
+                "legacy_tls_requests": sum(tls_version(event) in LEGACY_TLS for event in members),
+                "failed_requests": sum(event.get("errorCode") is not None for event in members),
                 "buckets": _sorted_list(map(bucket, members)),
                 "event_names": _sorted_list(event.get("eventName") for event in members),
                 "regions": _sorted_list(event.get("awsRegion") for event in members),
@@ -309,6 +312,21 @@ def findings(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[R
             }
         )
     return rows
+
+
+def urgency(row: Row) -> tuple[Any, ...]:
+    """Findings most urgent first: SigV2 requests, then legacy-TLS requests, then outdated, then all requests;
+    ties by principal, source IP (none last) and agent."""
+    return (
+        -row["sigv2_requests"],
+        -row["legacy_tls_requests"],
+        -("outdated_sdk" in row["reasons"]),
+        -row["requests"],
+        row["principal_arn"],
+        row["source_ip"] is None,
+        row["source_ip"] or "",
+        row["user_agent"],
+    )
 
 
 # --- the other named queries -----------------------------------------------------------------

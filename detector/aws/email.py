@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 
 from detector.aws.location import ReportLocation
 from detector.core import reasons
-from detector.core.findings import Finding, Report
+from detector.core.findings import Finding, Report, ranked
 from detector.core.window import Window
 
 SUBJECT_MAX_CHARS = 99
@@ -75,10 +75,10 @@ def body(
     head = _head(report, location, account)
     if not report.findings:
         return head
-    ranked = sorted(report.findings, key=lambda finding: -finding.requests)
-    candidates = ranked if top is None else ranked[:top]
-    total = len(ranked)
-    parts = [head, "\nTop findings, most requests first:\n"]
+    ordered = ranked(report.findings)
+    candidates = ordered if top is None else ordered[:top]
+    total = len(ordered)
+    parts = [head, f"\nTop findings, most urgent first ({', then '.join(r.name for r in reasons.BY_RANK)}):\n"]
     used = _size(parts)
     if used + _size([_more(total)]) > max_bytes:
         raise ValueError(f"max_bytes={max_bytes} leaves no room for the findings; the summary alone is {used} bytes")
@@ -140,7 +140,7 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         ("reasons", ", ".join(sorted(finding.reasons, key=reasons.rank))),
         ("signing", signing),
         ("TLS", ", ".join(finding.tls_versions) or "not logged"),
-        ("requests", f"{finding.requests}, first {finding.first_seen}, last {finding.last_seen}"),
+        ("requests", f"{finding.request_counts()}, first {finding.first_seen}, last {finding.last_seen}"),
         ("buckets", ", ".join(buckets) + (f" and {more_buckets} more" if more_buckets else "")),
         ("what to do", finding.hint()),
     ]

@@ -5,17 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from detector.core import reasons
-from detector.core.clients import by_name
+from detector.core import hints, reasons
 from detector.core.window import Window
 
 LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
-
-PRESIGNED_HINT = "re-create the presigned URLs with SigV4 (the signer, not the fetcher, chose SigV2)"
+COUNT_FIELDS = ("requests", "sigv2_requests", "legacy_tls_requests", "failed_requests")
+OPTIONAL_FIELDS = ("source", "status")
+"""Left out of a finding's JSON when not set."""
 
 
 @dataclass(frozen=True)
@@ -34,12 +34,18 @@ class Finding:
     auth_methods: list[str]
     reasons: list[str]
     requests: int
+    sigv2_requests: int
+    legacy_tls_requests: int
+    failed_requests: int
+    """Requests that S3 answered with an error code (AccessDenied, SignatureDoesNotMatch, ...)."""
     buckets: list[str]
     event_names: list[str]
     regions: list[str]
     first_seen: str
     last_seen: str
     source: str | None = None
+    status: str | None = None
+    """`new` or `recurring` against the previous report, when the run compared with one (`detector.core.baseline`)."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Finding:
@@ -49,7 +55,7 @@ class Finding:
             value = row.get(name)
             if name in LIST_FIELDS:
                 value = sorted(part for part in (value or "").split(",") if part)
-            elif name == "requests":
+            elif name in COUNT_FIELDS:
                 value = int(value or 0)
             elif value == "":
                 value = None if name != "user_agent" else ""
@@ -61,31 +67,50 @@ class Finding:
     def presigned(self) -> bool:
         return "QueryString" in self.auth_methods
 
+    @property
+    def outdated(self) -> int:
+        """1 when the client is older than its SigV4-default release: the `outdated_sdk` reason's measure."""
+        return int("outdated_sdk" in self.reasons)
+
+    def of_which(self) -> str:
+        """`1 SigV2, 3 failed`: the requests that match a reason or failed, empty when none."""
+        counts = (
+            (self.sigv2_requests, "SigV2"),
+            (self.legacy_tls_requests, "legacy TLS"),
+            (self.failed_requests, "failed"),
+        )
+        return ", ".join(f"{count} {label}" for count, label in counts if count)
+
+    def request_counts(self) -> str:
+        """`101 (1 SigV2, 3 failed)`: every request, then those that match a reason or failed."""
+        of_which = self.of_which()
+        return f"{self.requests} ({of_which})" if of_which else str(self.requests)
+
     def hint(self) -> str:
-        """What the owner should change: the presigned-URL and client-specific advice first, then each other
-        reason's own hint, most urgent first."""
-        hints: list[str] = []
-        covered: set[str] = set()
-        if "sigv2" in self.reasons and self.presigned:
-            hints.append(PRESIGNED_HINT)
-            covered.add("sigv2")
-        client = by_name(self.client) if self.client else None
-        fixed_by_upgrade = {
-            name for name in self.reasons if name in reasons.BY_NAME and reasons.BY_NAME[name].upgrade_fixes
-        }
-        if client and fixed_by_upgrade:
-            hints.append(client.upgrade)
-            covered |= fixed_by_upgrade
-        hints += [
-            reason.hint for reason in reasons.BY_RANK if reason.name in self.reasons and reason.name not in covered
-        ]
-        return "; ".join(hints)
+        """What the owner should change (`detector.core.hints`)."""
+        return hints.hint(self)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        if data["source"] is None:
-            del data["source"]
+        for name in OPTIONAL_FIELDS:
+            if data[name] is None:
+                del data[name]
         return data
+
+
+def ranked(findings: Iterable[Finding]) -> list[Finding]:
+    """Most urgent first, as the detection query orders them: by each reason's measure, then by requests."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            *reasons.order_key(f),
+            -f.requests,
+            f.principal_arn,
+            f.source_ip is None,
+            f.source_ip or "",
+            f.user_agent,
+        ),
+    )
 
 
 @dataclass(frozen=True)

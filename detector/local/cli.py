@@ -174,6 +174,7 @@ def print_table(report: Report, console: Console) -> None:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Requests", justify="right", no_wrap=True)
     table.add_column("Reasons", max_width=18)
+    table.add_column("Of which", max_width=16)
     table.add_column("Principal", overflow="fold", max_width=60)
     traced = any(finding.source for finding in report.findings)
     if traced:
@@ -190,6 +191,7 @@ def print_table(report: Report, console: Console) -> None:
         table.add_row(
             str(finding.requests),
             " ".join(finding.reasons),
+            finding.of_which(),
             Text(finding.principal_arn),
             Text(finding.source or "") if traced else finding.source_ip or "",
             Text(client),
