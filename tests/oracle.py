@@ -445,6 +445,53 @@ def legacy_tls(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list
     ]
 
 
+def buckets(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    """Per bucket and region: its SigV2 and legacy-TLS requests, who sent those (`anonymous` unsigned), when."""
+    with_bucket = [event for event in customer_events(events, window) if bucket(event) is not None]
+    rows = []
+    for (name, region), members in _group(with_bucket, lambda event: (bucket(event), event.get("awsRegion"))).items():
+        sigv2 = [event for event in members if signature_version(event) == "SigV2"]
+        old_tls = [event for event in members if tls_version(event) in LEGACY_TLS]
+        rows.append(
+            {
+                "bucket": name,
+                "aws_region": region,
+                "accepts_sigv2": region in SIGV2_REGIONS,
+                "requests": len(members),
+                "sigv2_requests": len(sigv2),
+                "legacy_tls_requests": len(old_tls),
+                "principals": joined(principal(event) or "anonymous" for event in sigv2 + old_tls),
+                **_seen(members),
+                "last_sigv2": _max(event["eventTime"] for event in sigv2),
+                "last_legacy_tls": _max(event["eventTime"] for event in old_tls),
+            }
+        )
+    return rows
+
+
+def daily(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    """Per day and finding: its SigV2, legacy-TLS and outdated-SDK requests, days without any left out."""
+    signed = [event for event in customer_events(events, window) if principal(event) is not None]
+    groups = _group(
+        signed,
+        lambda event: (principal(event), event.get("sourceIPAddress"), without_features(event.get("userAgent") or "")),
+    )
+    rows = []
+    for (arn, source_ip, _agent_key), members in groups.items():
+        shown = min(event.get("userAgent") or "" for event in members)
+        for (day,), on_day in _group(members, lambda event: (event["eventTime"][:10],)).items():
+            counts = {
+                "sigv2_requests": sum(signature_version(event) == "SigV2" for event in on_day),
+                "legacy_tls_requests": sum(tls_version(event) in LEGACY_TLS for event in on_day),
+                "outdated_requests": sum(
+                    (info := identify(event.get("userAgent"))) is not None and info.outdated for event in on_day
+                ),
+            }
+            if any(counts.values()):
+                rows.append({"day": day, "principal_arn": arn, "source_ip": source_ip, "user_agent": shown, **counts})
+    return rows
+
+
 QUERIES: dict[str, Callable[[Iterable[Event], OracleWindow], list[Row]]] = {
     "detection": findings,
     "s3_requests": s3_requests,
@@ -453,6 +500,8 @@ QUERIES: dict[str, Callable[[Iterable[Event], OracleWindow], list[Row]]] = {
     "sigv2_requests": sigv2_requests,
     "requesters": requesters,
     "legacy_tls": legacy_tls,
+    "buckets": buckets,
+    "daily": daily,
 }
 
 

@@ -156,7 +156,10 @@ def test_json_report_has_the_documented_shape(demo_report: dict[str, Any]) -> No
     keys = list(demo_report)
 
     # THEN they are the documented ones, the window is open, and every finding has the documented fields
-    assert keys == ["window", "files_scanned", "events_scanned", "files_skipped", "findings"]
+    assert keys == [
+        *("window", "files_scanned", "events_scanned", "files_skipped", "findings"),
+        *("accepted", "comparison", "buckets", "daily", "notes"),
+    ]
     assert demo_report["window"] == {"since": None, "until": None}
     assert demo_report["findings"]
     assert all(list(finding) == FINDING_FIELDS for finding in demo_report["findings"])

@@ -21,7 +21,9 @@ from detector.aws.athena import AthenaEngine
 from detector.aws.event import InvalidEvent, LambdaContext, account_of, parse_event
 from detector.aws.run import run_detection
 from detector.aws.trace import ec2_clients
+from detector.core.bucket_view import BUCKETS_QUERY
 from detector.core.config import FunctionConfig, query_budget_seconds
+from detector.core.daily import DAILY_QUERY
 
 logger = logging.getLogger(__name__)
 logger.setLevel(logging.INFO)
@@ -39,6 +41,11 @@ def saved_query(athena: Any, named_query_id: str) -> str:
         raise
 
 
+def view_queries(config: FunctionConfig) -> dict[str, str]:
+    """Each view's saved query ID, empty when the stack set none."""
+    return {BUCKETS_QUERY: config.buckets_query_id, DAILY_QUERY: config.daily_query_id}
+
+
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     config = FunctionConfig.from_environ(os.environ)
     try:
@@ -48,6 +55,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         raise
     session = boto3.session.Session()
     athena = session.client("athena", config=BOTO_CONFIG)
+    views = {name: saved_query(athena, query_id) for name, query_id in view_queries(config).items() if query_id}
     budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000)
     outcome = run_detection(
         AthenaEngine(athena, config.workgroup, timeout_seconds=budget),
@@ -59,5 +67,11 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         account=account_of(event, context),
         region=session.region_name,
         ec2_for_region=ec2_clients(session),
+        views=views,
+        view_engine=lambda: AthenaEngine(
+            athena,
+            config.workgroup,
+            timeout_seconds=query_budget_seconds(context.get_remaining_time_in_millis() / 1000),
+        ),
     )
     return outcome.to_dict()

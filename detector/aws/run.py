@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from detector.aws.delivery import notify_once, write_report
 from detector.aws.event import Request
+from detector.aws.history import remember
 from detector.aws.location import ReportLocation
+from detector.aws.review import review, view_runner, write_page
 from detector.aws.trace import EC2Client, trace_sources
+from detector.core import accepted
 from detector.core.config import FunctionConfig
 from detector.core.engine import Engine, Row
 from detector.core.findings import Finding, Report
@@ -109,17 +113,35 @@ def run_detection(
     region: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    views: Mapping[str, str] | None = None,
+    view_engine: Callable[[], Engine] | None = None,
+    today: date | None = None,
 ) -> Outcome:
-    """Query, trace each finding to its sender, store the full report, then email a summary once per window."""
+    """Query, trace each finding to its sender, add the views, set accepted findings apart, compare with the previous
+    report, store the full report and its page, then email a summary once per window. `views` is each view's saved
+    SQL; `view_engine` makes the engine for each, so its time is what the invocation has left."""
     window = request.window
     location = ReportLocation(config.report_bucket, config.report_prefix, window, region)
     report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region, sleep=sleep)
+    report, found = review(
+        report,
+        run_view=view_runner(
+            lambda text: (view_engine or (lambda: engine))().run(text, window.parameters()), views or {}
+        ),
+        entries=accepted.parse_entries(config.accepted_findings),
+        s3=s3,
+        location=location,
+        today=today or datetime.now(UTC).date(),
+    )
     write_report(s3, report, location)
+    write_page(s3, report, location, account)
     outcome = Outcome(window, len(report.findings), location.json_uri, notified=False)
     if not report.findings and not config.notify_when_clean:
         logger.info("window %s..%s is clean; no email (NOTIFY_WHEN_CLEAN is false)", window.since, window.until)
+        remember(s3, location, found)
         return outcome
     notified = notify_once(
         s3, sns, topic_arn=config.topic_arn, report=report, location=location, request=request, account=account
     )
+    remember(s3, location, found)
     return replace(outcome, notified=notified)

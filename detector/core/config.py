@@ -33,6 +33,12 @@ class FunctionConfig:
     window_days: int
     report_prefix: str = ""
     notify_when_clean: bool = False
+    buckets_query_id: str = ""
+    """The saved buckets view; empty: the report says the view is missing."""
+    daily_query_id: str = ""
+    """The saved daily counts behind the report's trend; empty: the report says they are missing."""
+    accepted_findings: str = "[]"
+    """The `acceptedFindings` entries as JSON (`detector.core.accepted.encode`)."""
 
     def to_environ(self) -> dict[str, str]:
         return {field.name.upper(): _text(getattr(self, field.name)) for field in fields(self)}

@@ -7,10 +7,16 @@ import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detector.core import hints, reasons
 from detector.core.window import Window
+
+if TYPE_CHECKING:
+    from detector.core.accepted import AcceptedFinding
+    from detector.core.baseline import Comparison
+    from detector.core.bucket_view import BucketStatus
+    from detector.core.daily import DailyCount
 
 LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
 COUNT_FIELDS = ("requests", "sigv2_requests", "legacy_tls_requests", "failed_requests")
@@ -126,6 +132,15 @@ class Report:
     events_scanned: int = 0
     files_skipped: list[SkippedFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    """What to act on, most urgent first."""
+    accepted: list[AcceptedFinding] = field(default_factory=list)
+    """Findings an `acceptedFindings` entry covers until its expiry: counted, not listed as actions."""
+    comparison: Comparison | None = None
+    """What changed since the previous report, when the run compared with one."""
+    buckets: list[BucketStatus] = field(default_factory=list)
+    daily: list[DailyCount] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the report lacks and why: a view whose query failed, a previous report that could not be read."""
 
     def counts_by_reason(self) -> dict[str, int]:
         return {reason: sum(reason in f.reasons for f in self.findings) for reason in reasons.NAMES}
@@ -137,6 +152,11 @@ class Report:
             "events_scanned": self.events_scanned,
             "files_skipped": [asdict(skipped) for skipped in self.files_skipped],
             "findings": [finding.to_dict() for finding in self.findings],
+            "accepted": [accepted.to_dict() for accepted in self.accepted],
+            "comparison": self.comparison.to_dict() if self.comparison else None,
+            "buckets": [bucket.to_dict() for bucket in self.buckets],
+            "daily": [count.to_dict() for count in self.daily],
+            "notes": list(self.notes),
         }
 
     def to_json(self) -> str:

@@ -21,6 +21,7 @@ from detector.core.findings import Report
 from detector.core.window import Window, WindowError
 from detector.local import cost
 from detector.local.discovery import UsageError
+from detector.local.report_options import FORMATS, add_report_options, compared, read_baseline, write_view
 from detector.local.scan import scan
 
 EXIT_OK = 0
@@ -52,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
     scan_parser.add_argument("--since", type=iso_date, help="first day to scan, YYYY-MM-DD (UTC)")
     scan_parser.add_argument("--until", type=iso_date, help="last day to scan, YYYY-MM-DD (UTC), included")
-    scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scan_parser.add_argument("--format", choices=FORMATS, default="table")
+    add_report_options(scan_parser)
     scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
     scan_parser.add_argument(
         "--trace",
@@ -81,6 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_cost(args, parser)
     errors = Console(stderr=True)
     try:
+        previous = read_baseline(args.baseline)
         window = Window(args.since, args.until)
         report = run_scan(args.paths, window, errors)
     except (UsageError, WindowError) as error:
@@ -98,7 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     if args.trace:
         report.findings = trace_sources(report.findings, ec2_clients())
-    write_report(report, args.format, args.output)
+    report = compared(report, previous)
+    if not write_view(report, args.format, args.by, args.output, REPORT_WIDTH):
+        write_report(report, args.format, args.output)
     return EXIT_OK
 
 

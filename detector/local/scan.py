@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from detector.core import queries
 from detector.core.findings import Finding, Report
+from detector.core.views import add_views
 from detector.core.window import Window
 from detector.local.discovery import find_log_files
 from detector.local.loading import LocalCatalog
@@ -26,10 +27,11 @@ def scan(
     catalog = LocalCatalog(fields=fields_read_by(queries.render(queries.DETECTION, TABLE, source=cloudtrail.NAME)))
     catalog.load(files, on_progress)
     rows = catalog.run(queries.DETECTION, window) if catalog.files_scanned else []
-    return Report(
+    report = Report(
         window=window,
         files_scanned=catalog.files_scanned,
         events_scanned=catalog.events_scanned,
         files_skipped=sorted(catalog.skipped, key=lambda skipped: skipped.path),
         findings=[Finding.from_row(row) for row in rows],
     )
+    return add_views(report, lambda name: catalog.run(name, window) if catalog.files_scanned else [])
