@@ -9,7 +9,10 @@ from aws_cdk import CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from detector.core import accepted
+from detector.core.bucket_view import BUCKETS_QUERY
 from detector.core.config import FunctionConfig
+from detector.core.daily import DAILY_QUERY
 from detector.core.queries import DETECTION
 from detector.sources import cloudtrail
 from stacks.alerting import Alerting
@@ -56,15 +59,7 @@ class DetectorStack(Stack):
             "Detector",
             schedule=settings.schedule,
             log_retention=retention_days(settings.log_retention_days),
-            config=FunctionConfig(
-                workgroup=catalog.workgroup.ref,
-                named_query_id=catalog.named_queries[DETECTION].attr_named_query_id,
-                topic_arn=alerting.topic.topic_arn,
-                report_bucket=archive.results_bucket.bucket_name,
-                report_prefix=REPORT_PREFIX,
-                window_days=settings.window_days,
-                notify_when_clean=settings.notify_when_clean,
-            ),
+            config=self._function_config(settings, catalog, archive, alerting),
         )
         alerting.watch(detector.function, schedule_interval=settings.schedule_interval)
         catalog.grant_run_queries(detector.role)
@@ -73,6 +68,24 @@ class DetectorStack(Stack):
         alerting.grant_publish(detector.role)
         detector.allow_tracing()
         self._outputs(archive, catalog, alerting, detector)
+
+    @staticmethod
+    def _function_config(
+        settings: DeploySettings, catalog: Catalog, archive: LogArchive, alerting: Alerting
+    ) -> FunctionConfig:
+        """What the function reads at run time: the saved queries, where reports go, the settings it applies."""
+        return FunctionConfig(
+            workgroup=catalog.workgroup.ref,
+            named_query_id=catalog.named_queries[DETECTION].attr_named_query_id,
+            topic_arn=alerting.topic.topic_arn,
+            report_bucket=archive.results_bucket.bucket_name,
+            report_prefix=REPORT_PREFIX,
+            window_days=settings.window_days,
+            notify_when_clean=settings.notify_when_clean,
+            buckets_query_id=catalog.named_queries[BUCKETS_QUERY].attr_named_query_id,
+            daily_query_id=catalog.named_queries[DAILY_QUERY].attr_named_query_id,
+            accepted_findings=accepted.encode(settings.accepted_findings),
+        )
 
     def _regions(self, settings: DeploySettings) -> list[str]:
         """The settings' regions, and the stack's own region, which is always queryable."""

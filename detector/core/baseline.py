@@ -59,8 +59,9 @@ class PreviousReport:
     source: str
     """Where it was read: an s3:// URI or a file path."""
     window: dict[str, Any] | None
-    seen: list[Seen]
-    """Its findings and its accepted findings."""
+    findings: list[Seen]
+    accepted: list[Seen]
+    """Its accepted findings: not actions then, so new again when their acceptance has expired."""
 
 
 @dataclass(frozen=True)
@@ -81,23 +82,23 @@ def previous_report(data: Any, source: str) -> PreviousReport:
     """The parts of a report's JSON the comparison needs; raises ValueError saying what is missing."""
     if not isinstance(data, Mapping) or not isinstance(data.get("findings"), list):
         raise ValueError(f"{source} is not a detector report: it has no findings list")
-    entries = [*data["findings"], *(item.get("finding") for item in data.get("accepted") or [])]
     try:
-        seen = [Seen.from_dict(entry) for entry in entries]
+        findings = [Seen.from_dict(entry) for entry in data["findings"]]
+        accepted = [Seen.from_dict(item["finding"]) for item in data.get("accepted") or []]
     except (KeyError, TypeError, AttributeError) as error:
         raise ValueError(f"{source} has a finding without a principal_arn ({error!r})") from None
     window = data.get("window")
-    return PreviousReport(source, dict(window) if isinstance(window, Mapping) else None, seen)
+    return PreviousReport(source, dict(window) if isinstance(window, Mapping) else None, findings, accepted)
 
 
 def compare(report: Report, previous: PreviousReport | None) -> Report:
     """The report with each finding marked new or recurring and the resolved ones listed; without a previous
-    report (the first run), every finding is new."""
-    before = {seen.identity for seen in previous.seen} if previous else set()
+    report (the first run), every finding is new. A finding accepted before and listed now is new: it is back."""
+    before = {seen.identity for seen in previous.findings} if previous else set()
     findings = [replace(f, status=RECURRING if _identity(f) in before else NEW) for f in report.findings]
     now = {_identity(f) for f in report.findings} | {_identity(a.finding) for a in report.accepted}
     resolved: dict[Identity, Seen] = {}
-    for seen in previous.seen if previous else []:
+    for seen in [*previous.findings, *previous.accepted] if previous else []:
         if seen.identity not in now:
             resolved.setdefault(seen.identity, seen)
     new = sum(finding.status == NEW for finding in findings)
