@@ -6,12 +6,14 @@ PY := $(VENV)/bin/python
 CDK := npx --no-install cdk
 ARGS ?=
 BENCH_EVENTS ?= 1000000
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint format docs bench synth deploy destroy samples clean
+.PHONY: demo test lint format docs screenshot bench synth deploy destroy samples clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +22,12 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Debian's chromium for the HTML report's browser test and the README screenshot.
+.make/chromium:
+	@mkdir -p .make
+	@if [ ! -x $(CHROMIUM) ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
 	touch $@
 
 demo: $(VENV)/.installed
@@ -34,11 +42,14 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(VENV)/.installed node_modules/.installed lint
+test: $(VENV)/.installed node_modules/.installed .make/chromium lint
 	$(PY) -m pytest -n 2
 
 docs: $(VENV)/.installed
 	$(PY) -m docs.render
+
+screenshot: $(VENV)/.installed .make/chromium
+	$(PY) -m docs.screenshot
 
 bench: $(VENV)/.installed
 	$(PY) -m bench --events $(BENCH_EVENTS)
@@ -57,4 +68,4 @@ destroy: $(VENV)/.installed node_modules/.installed
 	$(CDK) destroy --no-notices $(ARGS)
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .make cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import ConsoleMessage, Dialog, Page, Request, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = (
@@ -36,18 +36,30 @@ class Visit:
     """Console errors and uncaught exceptions."""
     requests: list[str] = field(default_factory=list)
     """Every URL the page asked for, its own included."""
+    dialogs: list[str] = field(default_factory=list)
+    """Alerts, confirms and prompts the page opened (each dismissed)."""
 
     def console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             self.errors.append(message.text)
 
+    def dialog(self, dialog: Dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
 
 @contextmanager
 def visit(path: Path) -> Iterator[Visit]:
     """The file at `path`, loaded in headless Chromium with a profile of its own."""
+    if not CHROMIUM.exists():
+        raise FileNotFoundError(f"no {CHROMIUM}: `make test` installs Debian's chromium, or apt-get install chromium")
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=str(CHROMIUM), headless=True, args=list(FLAGS), viewport=VIEWPORT  # type: ignore[arg-type]
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=list(FLAGS),
+            viewport=VIEWPORT,  # type: ignore[arg-type]
         )
         try:
             page = context.new_page()
@@ -55,6 +67,7 @@ def visit(path: Path) -> Iterator[Visit]:
             page.on("console", seen.console)
             page.on("pageerror", lambda error: seen.errors.append(str(error)))
             page.on("request", lambda request: seen.requests.append(_url(request)))
+            page.on("dialog", seen.dialog)
             page.goto(path.resolve().as_uri(), wait_until="load")
             yield seen
         finally:

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from policy_sentry.querying.conditions import get_condition_keys_for_service, get_condition_key_details
+from policy_sentry.querying.conditions import get_condition_key_details, get_condition_keys_for_service
 
 from detector.core import policy
 from detector.core.bucket_view import BucketStatus

@@ -58,7 +58,7 @@ class Account:
             accepted_findings=accepted_findings,
         )
 
-    def run(self, day: date, rows: list[dict[str, str | None]], *, today: date | None = None, **config: str) -> Outcome:
+    def run(self, day: date, rows: list[dict[str, str | None]], *, accepted_findings: str = "[]") -> Outcome:
         """The scheduled run for `day`, with the detection query finding `rows`."""
         return run_detection(
             Engine(rows),
@@ -66,11 +66,11 @@ class Account:
             Request(Window(day, day), trigger="schedule"),
             s3=self.s3,
             sns=self.sns,
-            config=self.config(**config),
+            config=self.config(accepted_findings),
             account=DEFAULT_ACCOUNT_ID,
             region=REGION,
             views=VIEWS,
-            today=today or day,
+            today=day,
         )
 
     def emails(self) -> list[str]:
@@ -133,11 +133,11 @@ def test_an_accepted_finding_leaves_the_list_and_returns_after_its_expiry(
     entry = [
         {"principal": "arn:aws:iam::123456789012:user/app-1", "reason": "retired in December", "expires": str(DAY_2)}
     ]
-    config = {"accepted_findings": json.dumps(entry)}
+    entries = json.dumps(entry)
 
     # WHEN runs on DAY_2 and DAY_3 find clients 1 and 2
-    account.run(DAY_2, [detection_row(1), detection_row(2)], **config)
-    account.run(DAY_3, [detection_row(1), detection_row(2)], **config)
+    account.run(DAY_2, [detection_row(1), detection_row(2)], accepted_findings=entries)
+    account.run(DAY_3, [detection_row(1), detection_row(2)], accepted_findings=entries)
 
     # THEN on DAY_2 client 1 is counted as accepted, not listed
     during, after = account.emails()

@@ -338,7 +338,7 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
     _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.aws.handler.handler"})
     # WHEN its environment is read
     variables = function["Properties"]["Environment"]["Variables"]
-    # THEN it names the workgroup, saved query, topic and bucket deployed, and the default settings
+    # THEN it names the workgroup, saved queries, topic and bucket deployed, and the default settings
     assert variables == {
         "WORKGROUP": {"Ref": logical_id(stack, "Catalog/WorkGroup")},
         "NAMED_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DetectionQuery"), "NamedQueryId"]},
@@ -347,6 +347,9 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
         "REPORT_PREFIX": "reports/",
         "WINDOW_DAYS": "1",
         "NOTIFY_WHEN_CLEAN": "false",
+        "BUCKETS_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/BucketsQuery"), "NamedQueryId"]},
+        "DAILY_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DailyQuery"), "NamedQueryId"]},
+        "ACCEPTED_FINDINGS": "[]",
     }
 
 

@@ -56,13 +56,16 @@ def subject(report: Report, account: str) -> str:
         noun = "finding" if total == 1 else "findings"
         breakdown = ", ".join(f"{count} {reason}" for reason, count in reason_counts(report))
         new = f"{total} {noun}, {report.comparison.new} new" if report.comparison else f"{total} {noun}"
+        counted = [new, f"{total} {noun}"] if report.comparison else [new]
         candidates = [
-            f"{SUBJECT_PREFIX}: {new} ({breakdown}) in {account}, {window}",
-            f"{SUBJECT_PREFIX}: {total} {noun} ({breakdown}) in {account}, {window}",
-            f"{SUBJECT_PREFIX}: {new} in {account}, {window}",
-            f"{SUBJECT_PREFIX}: {total} {noun} in {account}, {window}",
-            f"{SUBJECT_PREFIX}: {new}, {window}",
-            f"{SUBJECT_PREFIX}: {total} {noun}, {window}",
+            f"{SUBJECT_PREFIX}: {what}{detail}{where}, {window}"
+            for where, detail in (
+                (f" in {account}", f" ({breakdown})"),
+                ("", f" ({breakdown})"),
+                (f" in {account}", ""),
+                ("", ""),
+            )
+            for what in counted
         ]
     return next((text for text in candidates if len(text) <= SUBJECT_MAX_CHARS), candidates[-1][:SUBJECT_MAX_CHARS])
 

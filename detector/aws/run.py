@@ -126,7 +126,7 @@ def run_detection(
     report, found = review(
         report,
         run_view=view_runner(
-            lambda text: (view_engine or (lambda: engine))().run(text, window.parameters()), views or {}
+            lambda text: (view_engine() if view_engine else engine).run(text, window.parameters()), views or {}
         ),
         entries=accepted.parse_entries(config.accepted_findings),
         s3=s3,

@@ -143,7 +143,8 @@ class Report:
     """What the report lacks and why: a view whose query failed, a previous report that could not be read."""
 
     def counts_by_reason(self) -> dict[str, int]:
-        return {reason: sum(reason in f.reasons for f in self.findings) for reason in reasons.NAMES}
+        """Findings per reason, most urgent reason first."""
+        return {r.name: sum(r.name in f.reasons for f in self.findings) for r in reasons.BY_RANK}
 
     def to_dict(self) -> dict[str, Any]:
         return {

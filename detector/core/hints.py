@@ -40,7 +40,8 @@ def hint(finding: Finding) -> str:
             hints.append(presigned(finding))
         if client and finding.outdated == 0 and _signs_in_headers(finding):
             hints.append(configured(client, finding))
-        covered.update({"sigv2"} if hints else set())
+        if hints:
+            covered.add("sigv2")
     fixed_by_upgrade = {name for name in finding.reasons if _upgrade_fixes(name)} - covered
     if client and fixed_by_upgrade:
         hints.append(client.upgrade)

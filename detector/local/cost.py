@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detector.core.config import FUNCTION_MEMORY_MB
+from detector.core.views import VIEW_QUERIES
 from detector.core.window import DELIVERY_LAG
 
 DAYS_PER_MONTH = 365 / 12
@@ -158,15 +159,19 @@ def estimate(usage: Usage) -> Estimate:
     return Estimate(lines, _athena(f"Athena, no projection: {usage.days} days", usage, usage.days))
 
 
+QUERIES_PER_RUN = 1 + len(VIEW_QUERIES)
+"""A run's detection query and its views' queries (`detector.core.views`), each reading the same days."""
+
+
 def _athena(item: str, usage: Usage, days: int) -> Line:
-    """Runs reading `days` days of logs: the bytes Athena bills and the GETs S3 bills for the files."""
+    """Runs reading `days` days of logs with each query: the bytes Athena bills and the GETs S3 bills."""
     scanned = usage.bytes_per_day * days
     gets = usage.files_per_day * days
     runs = usage.runs_per_month
     return Line(
         item,
-        f"{_scanned(scanned)}, {gets:,.0f} GETs a run × {runs:,.0f}",
-        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs,
+        f"{_scanned(scanned)}, {gets:,.0f} GETs × {QUERIES_PER_RUN} queries × {runs:,.0f}",
+        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs * QUERIES_PER_RUN,
     )
 
 
