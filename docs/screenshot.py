@@ -16,7 +16,7 @@ SCREENSHOT = Path(__file__).resolve().parent / "report-screenshot.png"
 
 
 def main() -> int:
-    page_html = report_html.render(scan([DEMO_LOGS], EXAMPLE_WINDOW), account=EXAMPLE_ACCOUNT)
+    page_html = report_html.render(scan([DEMO_LOGS], EXAMPLE_WINDOW, views=True), account=EXAMPLE_ACCOUNT)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.html"
         path.write_text(page_html, encoding="utf-8")

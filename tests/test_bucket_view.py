@@ -44,7 +44,7 @@ def bucket_logs(log_tree: LogTree) -> LogTree:
 
 
 def statuses(tree: LogTree) -> dict[str, BucketStatus]:
-    return {bucket.bucket: bucket for bucket in scan([tree.root], WINDOW).buckets}
+    return {bucket.bucket: bucket for bucket in scan([tree.root], WINDOW, views=True).buckets}
 
 
 def test_each_bucket_says_who_still_sends_sigv2_or_legacy_tls_and_how_long_it_has_been_clean(

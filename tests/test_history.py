@@ -18,11 +18,17 @@ from moto.sns.models import sns_backends
 from detector.aws.event import Request
 from detector.aws.location import POINTER
 from detector.aws.run import Outcome, run_detection
+from detector.core import queries
 from detector.core.config import FunctionConfig
 from detector.core.engine import Row
+from detector.core.views import VIEW_QUERIES
 from detector.core.window import Window
 from detector.local.cli import EXIT_OK, EXIT_USAGE, main
-from tests.helpers import LogTree, cloudtrail_event
+from detector.local.discovery import find_log_files
+from detector.local.duckdb_engine import DuckDBEngine
+from detector.local.loading import LocalCatalog
+from detector.local.projection import TABLE
+from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event
 
 REGION = "us-east-1"
 BUCKET = "reports"
@@ -242,3 +248,70 @@ def test_scan_baseline_that_is_no_report_exits_2_naming_it(tmp_path: Path, capsy
     err = " ".join(capsys.readouterr().err.split())
     assert f"--baseline {odd}: {odd} is not a detector report" in err
     assert "give a report written by `python -m detector scan --format json`" in err
+
+
+@dataclass
+class BrokenViews(Engine):
+    """The buckets view's query fails, as Athena's would over its scan cutoff."""
+
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
+        if sql == VIEWS["buckets"]:
+            raise RuntimeError("Athena query q-9 FAILED: bytes scanned over the cutoff")
+        return super().run(sql, parameters)
+
+
+def test_a_failed_view_is_noted_and_the_findings_still_go_out(account: Account, detection_row: RowFactory) -> None:
+    # GIVEN the buckets view's query fails
+    engine = BrokenViews([detection_row(1)])
+
+    # WHEN the scheduled run goes on
+    outcome = run_detection(
+        engine,
+        "DETECTION SQL",
+        Request(Window(DAY_1, DAY_1), trigger="schedule"),
+        s3=account.s3,
+        sns=account.sns,
+        config=account.config(),
+        account=DEFAULT_ACCOUNT_ID,
+        region=REGION,
+        views=VIEWS,
+        today=DAY_1,
+    )
+
+    # THEN the finding is emailed and stored, the email and the report saying which view is missing and why
+    assert outcome.notified and outcome.findings == 1
+    note = "the buckets view is missing: its query failed (Athena query q-9 FAILED: bytes scanned over the cutoff)"
+    assert account.report(DAY_1)["notes"] == [note]
+    assert f"Note: {note}" in account.emails()[0]
+
+
+def test_the_saved_view_queries_fill_the_deployed_report(account: Account) -> None:
+    # GIVEN the sample logs in DuckDB, and the detection and view queries as the stack saves them
+    files, _pruned = find_log_files([DEMO_LOGS], Window())
+    catalog = LocalCatalog()
+    catalog.load(files)
+    sql = {name: queries.render(name, TABLE, source="cloudtrail") for name in (queries.DETECTION, *VIEW_QUERIES)}
+    window = Window(date(2026, 11, 20), date(2026, 11, 22))
+
+    # WHEN the function runs them for the samples' window
+    run_detection(
+        DuckDBEngine(catalog.connection),
+        sql[queries.DETECTION],
+        Request(window, trigger="schedule"),
+        s3=account.s3,
+        sns=account.sns,
+        config=account.config(),
+        account=DEFAULT_ACCOUNT_ID,
+        region=REGION,
+        views={name: sql[name] for name in VIEW_QUERIES},
+        today=date(2026, 11, 23),
+    )
+
+    # THEN report.json has the buckets view and the daily counts, and the page draws a line per client
+    folder = f"{PREFIX}2026-11-20_2026-11-22/"
+    report = json.loads(account.s3.get_object(Bucket=BUCKET, Key=folder + "report.json")["Body"].read())
+    assert {b["bucket"] for b in report["buckets"] if b["sigv2_requests"]} >= {"acme-backups", "acme-public-share"}
+    assert {day["day"] for day in report["daily"]} == {"2026-11-20", "2026-11-21", "2026-11-22"}
+    page = account.s3.get_object(Bucket=BUCKET, Key=folder + "report.html")["Body"].read().decode()
+    assert page.count('<li data-series="') == len(report["findings"]) == 6
+    assert report["notes"] == []

@@ -40,13 +40,13 @@ def tags_of(page: str) -> list[tuple[str, dict[str, str | None]]]:
 
 @pytest.fixture(scope="module")
 def demo() -> Report:
-    return scan([DEMO_LOGS], Window())
+    return scan([DEMO_LOGS], Window(), views=True)
 
 
 @pytest.fixture
 def hostile(log_tree: LogTree) -> Report:
     log_tree.write([cloudtrail_event(arn=HOSTILE_ARN, agent=HOSTILE_AGENT, signature="SigV2", bucket_name="b")])
-    return scan([log_tree.root], Window())
+    return scan([log_tree.root], Window(), views=True)
 
 
 def test_page_loads_nothing_and_runs_no_script(demo: Report) -> None:
@@ -83,7 +83,7 @@ def test_html_format_writes_the_page(tmp_path: Path) -> None:
     assert code == EXIT_OK
     page = target.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    for finding in scan([DEMO_LOGS], Window()).findings:
+    for finding in scan([DEMO_LOGS], Window(), views=True).findings:
         assert finding.principal_arn in page
 
 

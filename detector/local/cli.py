@@ -21,7 +21,14 @@ from detector.core.findings import Report
 from detector.core.window import Window, WindowError
 from detector.local import cost
 from detector.local.discovery import UsageError
-from detector.local.report_options import FORMATS, add_report_options, compared, read_baseline, write_view
+from detector.local.report_options import (
+    FORMATS,
+    add_report_options,
+    compared,
+    needs_views,
+    read_baseline,
+    write_view,
+)
 from detector.local.scan import scan
 
 EXIT_OK = 0
@@ -85,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         previous = read_baseline(args.baseline)
         window = Window(args.since, args.until)
-        report = run_scan(args.paths, window, errors)
+        report = run_scan(args.paths, window, errors, views=needs_views(args.format, args.by))
     except (UsageError, WindowError) as error:
         errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         return EXIT_USAGE
@@ -122,7 +129,7 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
-def run_scan(paths: Sequence[str], window: Window, console: Console) -> Report:
+def run_scan(paths: Sequence[str], window: Window, console: Console, *, views: bool = False) -> Report:
     """The scan with a progress bar on a terminal."""
     with Progress(
         TextColumn("scanning"),
@@ -140,6 +147,7 @@ def run_scan(paths: Sequence[str], window: Window, console: Console) -> Report:
             window,
             on_files=lambda total: progress.update(task, total=total),
             on_progress=lambda done: progress.advance(task, done),
+            views=views,
         )
 
 

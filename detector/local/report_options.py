@@ -36,6 +36,11 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def needs_views(format_: str, by: str) -> bool:
+    """Whether the output shows the buckets view or the trend, so the scan runs their queries too."""
+    return format_ == "html" or by == "bucket"
+
+
 def read_baseline(path: Path | None) -> baseline.PreviousReport | None:
     """The earlier report at `path`, read before scanning; raises UsageError when it is not a readable report."""
     if path is None:

@@ -20,8 +20,11 @@ def scan(
     window: Window,
     on_files: Callable[[int], None] = lambda total: None,
     on_progress: Callable[[int], None] = lambda n: None,
+    *,
+    views: bool = False,
 ) -> Report:
-    """Finds, loads and checks the log files under `paths`; the detection query gives the findings."""
+    """Finds, loads and checks the log files under `paths`; the detection query gives the findings, and with `views`
+    the buckets and daily queries the report's views (each query reads the files again past the memory kept)."""
     files, _pruned = find_log_files(paths, window)
     on_files(len(files))
     catalog = LocalCatalog(fields=fields_read_by(queries.render(queries.DETECTION, TABLE, source=cloudtrail.NAME)))
@@ -34,4 +37,6 @@ def scan(
         files_skipped=sorted(catalog.skipped, key=lambda skipped: skipped.path),
         findings=[Finding.from_row(row) for row in rows],
     )
+    if not views:
+        return report
     return add_views(report, lambda name: catalog.run(name, window) if catalog.files_scanned else [])
