@@ -3,6 +3,7 @@ without errors or requests, with one chart series per client; a screenshot is ta
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 
 from detector.core import report_html
 from detector.core.daily import trend
-from detector.core.findings import Report
+from detector.core.findings import Finding, Report
 from detector.core.window import Window
 from detector.local.cli import EXIT_OK, main
 from detector.local.scan import scan
@@ -126,3 +127,19 @@ def test_hostile_values_run_nothing_in_chromium(hostile: Report, tmp_path: Path)
     # THEN no script exists or ran, and the agent reads as the text it is
     assert (scripts, seen.dialogs, seen.errors) == (0, [], [])
     assert shown == HOSTILE_AGENT
+
+
+def test_a_huge_report_lists_the_most_urgent_thousand_and_says_how_many_more(
+    detection_row: Callable[..., dict[str, str | None]],
+) -> None:
+    # GIVEN a report of 1,500 findings
+    findings = [Finding.from_row(detection_row(n)) for n in range(1500)]
+    report = Report(window=Window(), findings=findings)
+    # WHEN its page is rendered
+    page = report_html.render(report)
+    # THEN the first 1,000 are rows and the page says 500 more are in the full report
+    rows = [
+        tag for tag, _attrs in tags_of(page.split("<table class='findings'>")[1].split("</table>")[0]) if tag == "tr"
+    ]
+    assert len(rows) == report_html.MAX_ROWS + 1
+    assert "…and 500 more in report.json and report.csv." in page

@@ -8,6 +8,7 @@ bidirectional characters are shown as escapes (`detector.core.text.printable`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from detector.core import chart, reasons
@@ -23,6 +24,9 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'n
 
 TITLE = "Legacy S3 clients"
 
+MAX_ROWS = 1000
+"""Findings and buckets shown in the page at most, most urgent first: a page to read, the rest in report.json/.csv."""
+
 
 def render(report: Report, *, account: str | None = None) -> str:
     """The whole page."""
@@ -35,8 +39,10 @@ def render(report: Report, *, account: str | None = None) -> str:
             f"<header><h1>{TITLE}</h1><p class='sub'>{esc(span)} (UTC){esc(where)}</p>{_summary(report)}</header>",
             _notes(report.notes),
             _section("Trend per client", chart.render(drawn), "trend"),
-            _section("Findings", _findings_table(report.findings, drawn), "findings"),
-            _section("Buckets", _buckets(report.buckets), "buckets"),
+            _section(
+                "Findings", _findings_table(report.findings[:MAX_ROWS], drawn) + _more(report.findings), "findings"
+            ),
+            _section("Buckets", _buckets(report.buckets[:MAX_ROWS]) + _more(report.buckets), "buckets"),
             _changes(report),
             _accepted(report),
             _skipped(report),
@@ -70,6 +76,11 @@ def _summary(report: Report) -> str:
     )
 
 
+def _more(rows: Sequence[object]) -> str:
+    rest = len(rows) - MAX_ROWS
+    return f"<p class='hint'>…and {rest} more in report.json and report.csv.</p>" if rest > 0 else ""
+
+
 def _section(title: str, content: str, anchor: str) -> str:
     inner = content or '<p class="empty">Nothing here for this window.</p>'
     return f'<section id="{anchor}"><h2>{esc(title)}</h2>{inner}</section>'
@@ -84,7 +95,7 @@ def _badges(names: Iterable[str]) -> str:
     return "".join(f'<span class="badge reason-{esc(name)}">{esc(name)}</span>' for name in ordered)
 
 
-FINDING_COLUMNS = ("Reasons", "Principal", "Source", "Client", "Requests", "First and last seen", "What to change")
+FINDING_COLUMNS = ("Reasons", "Principal", "Source", "Client", "Requests", "First, last seen", "What to change")
 
 
 def _findings_table(findings: Sequence[Finding], drawn: Trend) -> str:
@@ -92,13 +103,19 @@ def _findings_table(findings: Sequence[Finding], drawn: Trend) -> str:
         return ""
     swatches = _swatches(findings, drawn)
     compared = any(finding.status for finding in findings)
-    head = "".join(f"<th>{name}</th>" for name in ("", *(("Status",) if compared else ()), *FINDING_COLUMNS))
+    names = ("", *(("Status",) if compared else ()), *FINDING_COLUMNS)
+    head = "".join(f'<th class="col-{_css(name)}">{name}</th>' for name in names)
     rows = "".join(_finding_row(f, swatches.get(id(f), ""), compared) for f in findings)
     return (
         "<p class='hint'>Most urgent first: " + ", then ".join(esc(r.name) for r in reasons.BY_RANK) + ". The colour "
         f"is the finding's line in the trend.</p><table class='findings'><thead><tr>{head}</tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
+
+
+def _css(name: str) -> str:
+    """A column's class: `First, last seen` -> `first-last-seen`."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "swatch"
 
 
 def _swatches(findings: Sequence[Finding], drawn: Trend) -> dict[int, str]:

@@ -31,8 +31,9 @@ tbody tr:hover{background:#fafbfc}
 .arn,.agent,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
 .agent,.of{color:var(--muted);font-size:12px}
 .num{font-variant-numeric:tabular-nums;font-weight:600}
-table.findings td:last-child{min-width:320px}table.findings .arn{display:inline-block;min-width:190px}
-.client{min-width:200px}.seen{white-space:nowrap;font-variant-numeric:tabular-nums;font-size:12px}
+table.findings{table-layout:fixed}table.findings td{overflow-wrap:anywhere}
+.col-swatch{width:22px}.col-status{width:78px}.col-reasons{width:112px}.col-principal{width:200px}
+.col-source{width:116px}.col-client{width:230px}.col-requests{width:92px}.col-first-last-seen{width:172px}.seen{white-space:nowrap;font-variant-numeric:tabular-nums;font-size:12px}
 table.buckets .arn{display:inline-block;min-width:120px}
 .badge{display:inline-block;border-radius:999px;padding:1px 8px;margin:0 4px 3px 0;font-size:11px;font-weight:600;
 color:#fff;background:var(--muted);white-space:nowrap}
