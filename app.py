@@ -15,6 +15,8 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from stacks.access_log_region_stack import AccessLogRegionStack
+from stacks.access_logs import destination_name_prefix
 from stacks.detector_stack import DetectorStack
 from stacks.settings import CONTEXT_KEYS, DeploySettings
 
@@ -24,7 +26,8 @@ STACK_NAME = "LegacyS3ClientDetector"
 
 
 def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
-    """The stack with its settings from `app`'s context, checked by cdk-nag's AWS Solutions pack at synth.
+    """The stack with its settings from `app`'s context, checked by cdk-nag's AWS Solutions pack at synth, and a
+    small stack per other region holding watched buckets when access logs are read.
 
     Raises ValueError for an invalid setting.
     """
@@ -40,6 +43,20 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
         env=env,
         description="Legacy S3 client detector: finds SigV2, outdated-SDK and TLS 1.0/1.1 callers of S3",
     )
+    if settings.cost_warning:
+        cdk.Annotations.of(stack).add_warning_v2("legacy-s3-detector:cost", settings.cost_warning)
+    if "access_logs" in settings.sources:
+        for region, buckets in settings.access_log_buckets(stack.region).items():
+            if region != stack.region:
+                AccessLogRegionStack(
+                    app,
+                    f"{STACK_NAME}-AccessLogs-{region}",
+                    settings=settings,
+                    name_prefix=destination_name_prefix(STACK_NAME),
+                    buckets=buckets,
+                    env=cdk.Environment(account=env.account, region=region),
+                    description=f"Legacy S3 client detector: access logs of the watched buckets in {region}",
+                )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 

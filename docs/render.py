@@ -1,6 +1,6 @@
 """`python -m docs.render`: rewrites the generated parts of the docs from their one declaration each.
 
-The README's catalog, reasons, settings and queries tables sit between `<!-- name:start -->` and
+The README's catalog, reasons, settings, queries and cost tables sit between `<!-- name:start -->` and
 `<!-- name:end -->` markers; `docs/email-example.txt` is the email the sample logs produce.
 `python -m docs.render --check` changes nothing and exits 1 naming each part that drifted.
 """
@@ -8,16 +8,20 @@ The README's catalog, reasons, settings and queries tables sit between `<!-- nam
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
+from rich.console import Console
+
 from detector.aws.email import body, subject
 from detector.aws.location import ReportLocation
 from detector.core import clients, queries, reasons
 from detector.core.window import Window
+from detector.local import cost
 from detector.local.scan import scan
 from samples.generate import DEMO_LOGS
 from stacks import settings
@@ -43,11 +47,27 @@ def queries_table() -> str:
     return "\n".join(lines) + "\n"
 
 
+COST_EXAMPLE_REQUESTS = 1_000_000
+COST_EXAMPLE_WIDTH = 100
+
+
+def cost_example() -> str:
+    """What `python -m detector cost --events-per-day 1e6 --source S` prints for each source, in a text block."""
+    console = Console(record=True, width=COST_EXAMPLE_WIDTH, file=io.StringIO(), color_system=None)
+    for source in ("cloudtrail", "access-logs"):
+        cost.print_estimate(cost.Usage(events_per_day=COST_EXAMPLE_REQUESTS, source=source), console)
+        console.print()
+    lines = [line.rstrip() for line in console.export_text().rstrip().splitlines()]
+    return "```text\n" + "\n".join(lines) + "\n```\n"
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "reasons": reasons.markdown_list,
     "catalog": clients.markdown_table,
     "queries": queries_table,
     "settings": settings.markdown_table,
+    "cost": cost.markdown_comparison,
+    "cost-example": cost_example,
 }
 
 

@@ -304,8 +304,17 @@ def make_event(rng: random.Random, actor: Actor, region: str, when: datetime) ->
     return event
 
 
-def generate(
-    out: Path,
+@dataclass(frozen=True)
+class Batch:
+    """The requests of one region's five minutes, and when CloudTrail delivered them."""
+
+    region: str
+    delivered: datetime
+    suffix: str
+    records: list[dict[str, Any]]
+
+
+def batches(
     *,
     events: int,
     days: int,
@@ -313,9 +322,9 @@ def generate(
     regions: tuple[str, ...] = REGIONS,
     events_per_file: int = 2000,
     seed: int = 20261127,
-    account: str = ACCOUNT,
-) -> Iterator[Path]:
-    """Writes about `events` events over `days` days, `events_per_file` to a five-minute file."""
+) -> Iterator[Batch]:
+    """About `events` requests over `days` days, `events_per_file` to a five-minute batch: the same requests for a
+    seed, whichever log they are written as."""
     rng = random.Random(seed)
     files_total = max(1, round(events / events_per_file))
     slots = [(day, region) for day in range(days) for region in regions]
@@ -334,11 +343,29 @@ def generate(
             ]
             rng.shuffle(records)
             delivered = file_start + timedelta(minutes=5 + rng.randrange(5))
-            path = out / cloudtrail.log_key(account, region, delivered, _hex(rng, 16).upper())
-            path.parent.mkdir(parents=True, exist_ok=True)
-            body = json.dumps({"Records": records}, separators=(",", ":")).encode()
-            path.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
-            yield path
+            yield Batch(region, delivered, _hex(rng, 16).upper(), records)
+
+
+def generate(
+    out: Path,
+    *,
+    events: int,
+    days: int,
+    start: date = START,
+    regions: tuple[str, ...] = REGIONS,
+    events_per_file: int = 2000,
+    seed: int = 20261127,
+    account: str = ACCOUNT,
+) -> Iterator[Path]:
+    """Writes about `events` events over `days` days as CloudTrail logs, `events_per_file` to a five-minute file."""
+    for batch in batches(
+        events=events, days=days, start=start, regions=regions, events_per_file=events_per_file, seed=seed
+    ):
+        path = out / cloudtrail.log_key(account, batch.region, batch.delivered, batch.suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = json.dumps({"Records": batch.records}, separators=(",", ":")).encode()
+        path.write_bytes(gzip.compress(body, compresslevel=6, mtime=0))
+        yield path
 
 
 def main(argv: list[str] | None = None) -> None:

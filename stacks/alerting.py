@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cw_actions
 from aws_cdk import aws_iam as iam
@@ -13,11 +13,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from stacks.nag import acknowledge_wildcard
 
 ONE_HOUR = timedelta(hours=1)
+CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
 
 
 class Alerting(Construct):
@@ -26,6 +28,9 @@ class Alerting(Construct):
     Without `encryption_key`, a customer-managed key with rotation is created: CloudWatch alarms cannot publish to a
     topic encrypted with the AWS-managed `alias/aws/sns` key, whose policy cannot grant cloudwatch.amazonaws.com.
     A given key must itself allow cloudwatch.amazonaws.com kms:Decrypt and kms:GenerateDataKey*.
+
+    The topic's policy (TLS-only) replaces SNS's default policy, so it must allow CloudWatch to publish itself: only
+    for this account's alarms (aws:SourceAccount) and only the alarms made here (aws:SourceArn).
     """
 
     def __init__(
@@ -49,9 +54,10 @@ class Alerting(Construct):
             key.add_to_resource_policy(
                 iam.PolicyStatement(
                     sid="AllowCloudWatchAlarmsToPublish",
-                    principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                    principals=[CLOUDWATCH],
                     actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                     resources=["*"],
+                    conditions=_from_alarms(self, [self._alarm_arns_here()]),
                 )
             )
             encryption_key = key
@@ -76,8 +82,15 @@ class Alerting(Construct):
             "Added by topic.grant_publish, on the topic's key only: publishing to an encrypted topic.",
         )
 
-    def watch(self, function: lambda_.IFunction, *, schedule_interval: timedelta) -> None:
-        """Alarm when the function fails, and when it was not invoked within one schedule interval plus slack."""
+    def _alarm_arns_here(self) -> str:
+        """Every alarm ARN of this account and region; the key cannot name the alarms (they name its topic)."""
+        return Stack.of(self).format_arn(
+            service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+        )
+
+    def watch(self, function: lambda_.IFunction, *, schedule_interval: timedelta, failed_runs: sqs.IQueue) -> None:
+        """Alarm when the function fails, when it was not invoked within one schedule interval plus slack, and when
+        a failed run waits in the queue; then let exactly these alarms publish to the topic."""
         errors = cloudwatch.Alarm(
             self,
             "FunctionErrors",
@@ -88,9 +101,40 @@ class Alerting(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        self.missed_run = self._missed_run(function, schedule_interval)
+        kept = cloudwatch.Alarm(
+            self,
+            "FailedRunsKept",
+            alarm_description=(
+                "A detector run failed all its attempts and is kept in the failed-runs queue: fix the cause, then "
+                "replay it (README, Failed runs)."
+            ),
+            metric=failed_runs.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=1,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.alarms = (errors, self.missed_run, kept)
+        for alarm in self.alarms:
+            alarm.add_alarm_action(self._action)
+            alarm.add_ok_action(self._action)
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisStacksAlarmsToPublish",
+                principals=[CLOUDWATCH],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=_from_alarms(self, [alarm.alarm_arn for alarm in self.alarms]),
+            )
+        )
+
+    def _missed_run(self, function: lambda_.IFunction, schedule_interval: timedelta) -> cloudwatch.Alarm:
         slack = ONE_HOUR if schedule_interval >= ONE_HOUR else timedelta(minutes=5)
         period = schedule_interval + slack
-        missed = cloudwatch.Alarm(
+        return cloudwatch.Alarm(
             self,
             "MissedRun",
             alarm_description=(
@@ -105,10 +149,14 @@ class Alerting(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
-        for alarm in (errors, missed):
-            alarm.add_alarm_action(self._action)
-            alarm.add_ok_action(self._action)
-        self.alarms = (errors, missed)
+
+
+def _from_alarms(scope: Construct, alarm_arns: list[str]) -> dict[str, dict[str, object]]:
+    """CloudWatch acting for these alarms of this account, and no other (the confused-deputy guard)."""
+    return {
+        "StringEquals": {"aws:SourceAccount": Stack.of(scope).account},
+        "ArnLike": {"aws:SourceArn": alarm_arns if len(alarm_arns) > 1 else alarm_arns[0]},
+    }
 
 
 def _describe(period: timedelta) -> str:

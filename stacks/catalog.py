@@ -1,6 +1,9 @@
-"""The Glue table over a source's logs, the Athena workgroup and one saved query per `queries/*.sql`."""
+"""The Glue table over each deployed source's logs, the Athena workgroup, and per source one saved query per
+`queries/*.sql`."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from aws_cdk import Stack
 from aws_cdk import aws_athena as athena
@@ -11,13 +14,19 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from detector.core import queries
+from detector.sources import cloudtrail
 from detector.sources.table import TableSpec
 from stacks.nag import acknowledge_wildcard, logical_id
 
 
 class Catalog(Construct):
-    """`database.table` as `table` declares it (partitions projected: no crawler, no MSCK), the workgroup that
-    queries it, and the saved queries."""
+    """`database.<table>` for each source as its `TableSpec` declares it (partitions projected: no crawler, no MSCK),
+    the workgroup that queries them, and each source's saved queries.
+
+    CloudTrail's table and queries keep their construct IDs and query names (`Table`, `DetectionQuery`, `detection`);
+    another source's carry its name (`AccessLogsTable`, `AccessLogsDetectionQuery`, `access_logs_detection`), so
+    switching the `source` setting never replaces one source's resources with another's.
+    """
 
     def __init__(
         self,
@@ -25,8 +34,7 @@ class Catalog(Construct):
         id_: str,
         *,
         database_name: str,
-        table_name: str,
-        table: TableSpec,
+        tables: Mapping[str, TableSpec],
         workgroup_name: str,
         results_bucket: s3.IBucket,
         results_prefix: str,
@@ -36,9 +44,8 @@ class Catalog(Construct):
         super().__init__(scope, id_)
         stack = Stack.of(self)
         self.database_name = database_name
-        self.table_name = table_name
-        self.qualified_table = f'"{database_name}"."{table_name}"'
-        """The table as the named queries name it."""
+        self.table_name = next(iter(tables))
+        """The first source's table (the stack's output)."""
         self._results_bucket = results_bucket
         self._results_prefix = results_prefix
         self._encryption_key = encryption_key
@@ -50,26 +57,32 @@ class Catalog(Construct):
                 name=database_name, description="CloudTrail S3 data events, for the legacy-s3-client detector"
             ),
         )
-        self.source = table.source
-        self.table = self._table(table)
         self.workgroup = self._workgroup(workgroup_name, bytes_scanned_cutoff, encryption_key)
         self.workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
-        self.named_queries = {name: self._named_query(name) for name in queries.names()}
+        self.tables = {spec.source: self._table(name, spec) for name, spec in tables.items()}
+        self.queries_by_source = {
+            spec.source: {query: self._named_query(query, name, spec.source) for query in queries.names()}
+            for name, spec in tables.items()
+        }
+        first = next(iter(tables.values())).source
+        self.table = self.tables[first]
+        self.named_queries = self.queries_by_source[first]
         self.detection_query = self.named_queries[queries.DETECTION]
         self.catalog_arn = stack.format_arn(service="glue", resource="catalog")
         self.database_arn = stack.format_arn(service="glue", resource="database", resource_name=database_name)
-        self.table_arn = stack.format_arn(
-            service="glue", resource="table", resource_name=f"{database_name}/{table_name}"
-        )
+        self.table_arns = [
+            stack.format_arn(service="glue", resource="table", resource_name=f"{database_name}/{name}")
+            for name in tables
+        ]
 
-    def _table(self, spec: TableSpec) -> glue.CfnTable:
+    def _table(self, name: str, spec: TableSpec) -> glue.CfnTable:
         table = glue.CfnTable(
             self,
-            "Table",
+            _construct_id(spec.source, "Table"),
             catalog_id=Stack.of(self).account,
             database_name=self.database_name,
             table_input=glue.CfnTable.TableInputProperty(
-                name=self.table_name,
+                name=name,
                 description=spec.description,
                 table_type="EXTERNAL_TABLE",
                 parameters=dict(spec.parameters),
@@ -120,17 +133,17 @@ class Catalog(Construct):
         workgroup.node.add_dependency(self._results_bucket)
         return workgroup
 
-    def _named_query(self, name: str) -> athena.CfnNamedQuery:
+    def _named_query(self, name: str, table_name: str, source: str) -> athena.CfnNamedQuery:
         query = athena.CfnNamedQuery(
             self,
-            _construct_id(name),
-            name=name,
-            description=f"queries/{name}.sql for {self.table_name}; takes the window as 4 execution parameters",
+            _construct_id(source, _camel(name) + "Query"),
+            name=name if source == cloudtrail.NAME else f"{source}_{name}",
+            description=f"queries/{name}.sql for {table_name}; takes the window as 4 execution parameters",
             database=self.database_name,
             work_group=self.workgroup.ref,
-            query_string=queries.render(name, self.qualified_table, source=self.source),
+            query_string=queries.render(name, f'"{self.database_name}"."{table_name}"', source=source),
         )
-        query.node.add_dependency(self.table)
+        query.node.add_dependency(self.tables[source])
         return query
 
     def grant_run_queries(self, role: iam.Role) -> None:
@@ -152,7 +165,7 @@ class Catalog(Construct):
             iam.PolicyStatement(
                 sid="ReadTableDefinition",
                 actions=["glue:GetDatabase", "glue:GetTable", "glue:GetPartition", "glue:GetPartitions"],
-                resources=[self.catalog_arn, self.database_arn, self.table_arn],
+                resources=[self.catalog_arn, self.database_arn, *self.table_arns],
             )
         )
         self._grant_results(role)
@@ -182,6 +195,11 @@ class Catalog(Construct):
         )
 
 
-def _construct_id(query_name: str) -> str:
-    """`detection` -> `DetectionQuery`, `tls_only` -> `TlsOnlyQuery`: stable logical IDs per query file."""
-    return "".join(part.capitalize() for part in query_name.replace("-", "_").split("_")) + "Query"
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.replace("-", "_").split("_"))
+
+
+def _construct_id(source: str, base: str) -> str:
+    """`DetectionQuery` for CloudTrail (the IDs it always had), `AccessLogsDetectionQuery` for access logs: stable
+    logical IDs per source and query file."""
+    return base if source == cloudtrail.NAME else _camel(source) + base

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
-from constructs import Construct
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import custom_resources as cr
+from constructs import Construct, IConstruct
 
 from detector.core.config import FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS, FunctionConfig
 from stacks.nag import acknowledge_wildcard
@@ -37,9 +41,17 @@ HANDLER = "detector.aws.handler.handler"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
 """The newest Python runtime aws-cdk-lib 2.275 knows (cdk-nag AwsSolutions-L1 checks this)."""
 
+RETRY_ATTEMPTS = 2
+MAX_EVENT_AGE = Duration.hours(6)
+"""Lambda's and EventBridge's maximum retries and event age: a failing window is tried three times in six hours."""
+
+FAILED_RUN_RETENTION = Duration.days(14)
+"""SQS's longest retention: two weeks to notice the alarm and replay the window."""
+
 
 class DetectorFunction(Construct):
-    """The function, its role (no managed policies), its log group and the schedule that invokes it.
+    """The function, its role (no managed policies), its log group, the schedule that invokes it, the queue that keeps
+    a run that failed for good, and one run at deploy time.
 
     The stack grants the role what the run touches; a manual run is a direct `aws lambda invoke`.
     """
@@ -66,6 +78,7 @@ class DetectorFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Runs the detection query and publishes its findings",
         )
+        self.failed_runs = self._failed_runs_queue()
         self.function = self._function(config)
         # Only this log group, instead of AWSLambdaBasicExecutionRole's logs:* on every group.
         self.role.add_to_principal_policy(
@@ -79,11 +92,70 @@ class DetectorFunction(Construct):
             "Schedule",
             schedule=events.Schedule.expression(schedule),
             description="Runs the legacy-s3-client detector",
-            targets=[targets.LambdaFunction(self.function, retry_attempts=2, max_event_age=Duration.hours(6))],
+            targets=[
+                targets.LambdaFunction(
+                    self.function,
+                    retry_attempts=RETRY_ATTEMPTS,
+                    max_event_age=MAX_EVENT_AGE,
+                    dead_letter_queue=self.failed_runs,
+                )
+            ],
         )
+        self.first_run = self._first_run()
+
+    def _first_run(self) -> cr.AwsCustomResource:
+        """Invokes the detector once when the stack is created, so the missed-run alarm (created after it) starts
+        from a real invocation instead of breaching on an empty metric. Asynchronous: a failing first run does not
+        roll the deploy back; it raises the error alarm and lands in the failed-runs queue like any other run."""
+        first_run = cr.AwsCustomResource(
+            self,
+            "FirstRun",
+            on_create=cr.AwsSdkCall(
+                service="Lambda",
+                action="Invoke",
+                parameters={"FunctionName": self.function.function_name, "InvocationType": "Event", "Payload": "{}"},
+                physical_resource_id=cr.PhysicalResourceId.of("first-run"),
+            ),
+            policy=cr.AwsCustomResourcePolicy.from_statements(
+                [iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn])]
+            ),
+            install_latest_aws_sdk=False,
+            log_group=logs.LogGroup(
+                self, "FirstRunLogs", retention=logs.RetentionDays.ONE_WEEK, removal_policy=RemovalPolicy.DESTROY
+            ),
+        )
+        first_run.node.add_dependency(self.function)
+        Validations.of(cast(IConstruct, first_run.grant_principal)).acknowledge(
+            Acknowledgment(
+                id=(
+                    "AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                    "AWSLambdaBasicExecutionRole]"
+                ),
+                reason="CDK's own custom-resource function logs with it; it runs once, at stack creation.",
+            )
+        )
+        return first_run
+
+    def _failed_runs_queue(self) -> sqs.Queue:
+        """Where a run that failed all its attempts is kept: the function's on-failure destination (the event with
+        the error) and the schedule target's dead-letter queue (an event EventBridge could not deliver)."""
+        queue = sqs.Queue(
+            self,
+            "FailedRuns",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=FAILED_RUN_RETENTION,
+        )
+        Validations.of(queue).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-SQS3",
+                reason="This queue is itself the dead-letter destination of the function and of the schedule target.",
+            )
+        )
+        return queue
 
     def _function(self, config: FunctionConfig) -> lambda_.Function:
-        return lambda_.Function(
+        function = lambda_.Function(
             self,
             "Function",
             runtime=RUNTIME,
@@ -96,7 +168,11 @@ class DetectorFunction(Construct):
             memory_size=FUNCTION_MEMORY_MB,
             environment=config.to_environ(),
             description="Finds S3 callers using SigV2, outdated SDKs or TLS 1.0/1.1 in CloudTrail data events",
+            on_failure=destinations.SqsDestination(self.failed_runs),
+            retry_attempts=RETRY_ATTEMPTS,
+            max_event_age=MAX_EVENT_AGE,
         )
+        return function
 
     def allow_tracing(self) -> None:
         """Read-only EC2 lookups that name the instance or interface behind a finding's source IP."""

@@ -14,7 +14,9 @@ from detector.core.bucket_view import BUCKETS_QUERY
 from detector.core.config import FunctionConfig
 from detector.core.daily import DAILY_QUERY
 from detector.core.queries import DETECTION
-from detector.sources import cloudtrail
+from detector.sources import access_logs, cloudtrail
+from detector.sources.table import TableSpec
+from stacks.access_logs import AccessLogDestination, destination_name_prefix, grant_read_access_logs
 from stacks.alerting import Alerting
 from stacks.catalog import Catalog
 from stacks.detector_function import DetectorFunction, retention_days
@@ -22,31 +24,24 @@ from stacks.log_archive import ATHENA_PREFIX, REPORT_PREFIX, LogArchive
 from stacks.settings import DeploySettings
 
 TABLE_NAME = "s3_data_events"
+ACCESS_LOG_TABLE_NAME = "s3_access_logs"
 
 
 class DetectorStack(Stack):
-    """CloudTrail S3 data events -> Glue table -> scheduled Athena query -> SNS email."""
+    """CloudTrail data events and/or S3 server access logs -> Glue tables -> scheduled Athena queries -> SNS email."""
 
     def __init__(self, scope: Construct, id_: str, *, settings: DeploySettings, **kwargs: Any) -> None:
         super().__init__(scope, id_, **kwargs)
+        self.access_log_prefix = destination_name_prefix(self.stack_name)
+        sources = settings.sources
         key = kms.Key.from_key_arn(self, "GivenKey", settings.kms_key_arn) if settings.kms_key_arn else None
-        archive = LogArchive(
-            self,
-            "LogArchive",
-            trail_name=f"{self.stack_name}-s3-data-events",
-            retention=Duration.days(settings.log_retention_days),
-            keep_logs=settings.keep_logs_on_destroy,
-            watched_buckets=settings.watched_buckets,
-            encryption_key=key,
-        )
+        archive = self._archive(settings, key)
+        self._home_access_logs(settings)
         catalog = Catalog(
             self,
             "Catalog",
             database_name=_snake(self.stack_name),
-            table_name=TABLE_NAME,
-            table=cloudtrail.table(
-                archive.bucket.bucket_name, accounts=[self.account], regions=self._regions(settings)
-            ),
+            tables=self._tables(settings, archive),
             workgroup_name=self.stack_name,
             results_bucket=archive.results_bucket,
             results_prefix=ATHENA_PREFIX,
@@ -59,33 +54,98 @@ class DetectorStack(Stack):
             "Detector",
             schedule=settings.schedule,
             log_retention=retention_days(settings.log_retention_days),
-            config=self._function_config(settings, catalog, archive, alerting),
+            config=FunctionConfig(
+                workgroup=catalog.workgroup.ref,
+                named_query_id=catalog.detection_query.attr_named_query_id,
+                source=sources[0],
+                more_queries=_more_queries(catalog, sources[1:]),
+                topic_arn=alerting.topic.topic_arn,
+                report_bucket=archive.results_bucket.bucket_name,
+                report_prefix=REPORT_PREFIX,
+                window_days=settings.window_days,
+                notify_when_clean=settings.notify_when_clean,
+                buckets_query_id=catalog.named_queries[BUCKETS_QUERY].attr_named_query_id,
+                daily_query_id=catalog.named_queries[DAILY_QUERY].attr_named_query_id,
+                accepted_findings=accepted.encode(settings.accepted_findings),
+            ),
         )
-        alerting.watch(detector.function, schedule_interval=settings.schedule_interval)
+        alerting.watch(
+            detector.function, schedule_interval=settings.schedule_interval, failed_runs=detector.failed_runs
+        )
+        alerting.missed_run.node.add_dependency(detector.first_run)
+        self._grant(detector, settings, archive, catalog, alerting)
+        self._outputs(archive, catalog, alerting, detector)
+
+    def _archive(self, settings: DeploySettings, key: kms.IKey | None) -> LogArchive:
+        return LogArchive(
+            self,
+            "LogArchive",
+            trail_name=f"{self.stack_name}-s3-data-events",
+            retention=Duration.days(settings.log_retention_days),
+            keep_logs=settings.keep_logs_on_destroy,
+            watched_buckets=settings.watched_bucket_names,
+            encryption_key=key,
+            record_data_events=cloudtrail.NAME in settings.sources,
+            object_lock_days=settings.object_lock_days,
+        )
+
+    def _grant(
+        self,
+        detector: DetectorFunction,
+        settings: DeploySettings,
+        archive: LogArchive,
+        catalog: Catalog,
+        alerting: Alerting,
+    ) -> None:
+        """What one run touches: the saved queries, each deployed source's logs, the reports and markers, the topic,
+        the trace lookups."""
         catalog.grant_run_queries(detector.role)
-        archive.grant_read_logs(detector.role)
+        if cloudtrail.NAME in settings.sources:
+            archive.grant_read_logs(detector.role)
+        if access_logs.NAME in settings.sources:
+            grant_read_access_logs(detector.role, self._access_log_bucket_names(settings))
         archive.grant_write_reports(detector.role)
         alerting.grant_publish(detector.role)
         detector.allow_tracing()
-        self._outputs(archive, catalog, alerting, detector)
 
-    @staticmethod
-    def _function_config(
-        settings: DeploySettings, catalog: Catalog, archive: LogArchive, alerting: Alerting
-    ) -> FunctionConfig:
-        """What the function reads at run time: the saved queries, where reports go, the settings it applies."""
-        return FunctionConfig(
-            workgroup=catalog.workgroup.ref,
-            named_query_id=catalog.named_queries[DETECTION].attr_named_query_id,
-            topic_arn=alerting.topic.topic_arn,
-            report_bucket=archive.results_bucket.bucket_name,
-            report_prefix=REPORT_PREFIX,
-            window_days=settings.window_days,
-            notify_when_clean=settings.notify_when_clean,
-            buckets_query_id=catalog.named_queries[BUCKETS_QUERY].attr_named_query_id,
-            daily_query_id=catalog.named_queries[DAILY_QUERY].attr_named_query_id,
-            accepted_findings=accepted.encode(settings.accepted_findings),
+    def _home_access_logs(self, settings: DeploySettings) -> None:
+        """The access-log bucket of this region, when a watched bucket is here (the others are in region stacks)."""
+        here = settings.access_log_buckets(self.region).get(self.region)
+        if access_logs.NAME not in settings.sources or not here:
+            return
+        AccessLogDestination(
+            self,
+            "AccessLogs",
+            name_prefix=self.access_log_prefix,
+            buckets=here,
+            retention=Duration.days(settings.log_retention_days),
+            keep_logs=settings.keep_logs_on_destroy,
+            log_retention=retention_days(settings.log_retention_days),
         )
+
+    def _tables(self, settings: DeploySettings, archive: LogArchive) -> dict[str, TableSpec]:
+        """Each deployed source's table, by name."""
+        tables = {}
+        if cloudtrail.NAME in settings.sources:
+            tables[TABLE_NAME] = cloudtrail.table(
+                archive.bucket.bucket_name, accounts=[self.account], regions=self._regions(settings)
+            )
+        if access_logs.NAME in settings.sources:
+            by_region = settings.access_log_buckets(self.region)
+            tables[ACCESS_LOG_TABLE_NAME] = access_logs.table(
+                self.access_log_prefix,
+                accounts=[self.account],
+                regions=list(by_region),
+                buckets=sorted(name for names in by_region.values() for name in names),
+            )
+        return tables
+
+    def _access_log_bucket_names(self, settings: DeploySettings) -> list[str]:
+        """Every region's access-log bucket, this stack's and the region stacks' alike."""
+        return [
+            access_logs.destination_bucket_name(self.access_log_prefix, self.account, region)
+            for region in settings.access_log_buckets(self.region)
+        ]
 
     def _regions(self, settings: DeploySettings) -> list[str]:
         """The settings' regions, and the stack's own region, which is always queryable."""
@@ -102,10 +162,19 @@ class DetectorStack(Stack):
             ("WorkGroupName", catalog.workgroup.ref, "Athena workgroup of the saved queries"),
             ("FunctionName", detector.function.function_name, "Invoke to run the detection now"),
             ("DatabaseName", catalog.database_name, "Glue database"),
-            ("TableName", catalog.table_name, "Glue table over the trail's logs"),
-            ("TrailArn", archive.trail.attr_arn, "The data-event trail"),
+            ("TableName", catalog.table_name, "Glue table over the first source's logs"),
+            ("FailedRunsQueueUrl", detector.failed_runs.queue_url, "Runs that failed every attempt; replay from here"),
         ):
             CfnOutput(self, name, value=value, description=description)
+        if archive.trail is not None:
+            CfnOutput(self, "TrailArn", value=archive.trail.attr_arn, description="The data-event trail")
+
+
+def _more_queries(catalog: Catalog, sources: tuple[str, ...]) -> str:
+    """`source=<named query id>` of each further source's detection query, as the function reads them."""
+    return ",".join(
+        f"{source}={catalog.queries_by_source[source][DETECTION].attr_named_query_id}" for source in sources
+    )
 
 
 def _snake(name: str) -> str:

@@ -19,14 +19,18 @@ ATHENA_PREFIX = "athena/"
 REPORT_PREFIX = "reports/"
 ATHENA_RESULTS_EXPIRY = Duration.days(7)
 """Athena result files are only read by the run that wrote them."""
+RESULTS_NONCURRENT_EXPIRY = Duration.days(1)
+"""A report or marker replaced by a rerun: the old version is not worth keeping longer."""
 
 LOCKED_DOWN: dict[str, Any] = {
     "enforce_ssl": True,
     "minimum_tls_version": 1.2,
     "block_public_access": s3.BlockPublicAccess.BLOCK_ALL,
     "object_ownership": s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    "versioned": True,
 }
-"""Every bucket of the stack: TLS 1.2+ only, never public, ACLs off."""
+"""Every bucket of the stack: TLS 1.2+ only, never public, ACLs off, versioned (a deleted or overwritten object
+stays recoverable until its noncurrent version expires)."""
 
 
 class LogArchive(Construct):
@@ -46,6 +50,8 @@ class LogArchive(Construct):
         keep_logs: bool,
         watched_buckets: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
+        record_data_events: bool = True,
+        object_lock_days: int = 0,
     ) -> None:
         super().__init__(scope, id_)
         self._retention = retention
@@ -53,7 +59,7 @@ class LogArchive(Construct):
         self._encryption_key = encryption_key
         self.access_log_bucket = self._access_log_bucket()
         self.bucket = self._encrypted_bucket(
-            "Bucket", "log-bucket/", [_expire_everything(retention)], self._log_removal
+            "Bucket", "log-bucket/", _expire_everything(retention), self._log_removal, **_object_lock(object_lock_days)
         )
         self.results_bucket = self._encrypted_bucket(
             "ResultsBucket", "results-bucket/", _results_lifecycle(retention), RemovalPolicy.DESTROY
@@ -62,28 +68,36 @@ class LogArchive(Construct):
         # kept out by the auto-delete handler, which denies writes before emptying a bucket.
         self.trail_arn = Stack.of(self).format_arn(service="cloudtrail", resource="trail", resource_name=trail_name)
         """From the fixed name, not the trail: the trail depends on the bucket policy that names it (a cycle)."""
-        self._allow_trail_delivery()
-        self.trail = self._trail(trail_name, watched_buckets)
+        self.trail: cloudtrail.CfnTrail | None = None
+        """None when another source reads the requests (`record_data_events=False`): no trail, no data-event charges."""
+        if record_data_events:
+            self._allow_trail_delivery()
+            self.trail = self._trail(trail_name, watched_buckets)
 
     @property
     def _log_removal(self) -> RemovalPolicy:
         return RemovalPolicy.RETAIN if self._keep_logs else RemovalPolicy.DESTROY
 
     def _access_log_bucket(self) -> s3.Bucket:
-        """Server access logs can only be delivered to an SSE-S3 bucket. cdk-nag S1 accepts a bucket that is the
-        destination of access logs without access logs of its own."""
+        """Server access logs can only be delivered to an SSE-S3 bucket without Object Lock. cdk-nag S1 accepts a
+        bucket that is the destination of access logs without access logs of its own."""
         return s3.Bucket(
             self,
             "AccessLogBucket",
             encryption=s3.BucketEncryption.S3_MANAGED,
             **LOCKED_DOWN,
-            lifecycle_rules=[_expire_everything(self._retention)],
+            lifecycle_rules=_expire_everything(self._retention),
             removal_policy=self._log_removal,
             auto_delete_objects=not self._keep_logs,
         )
 
     def _encrypted_bucket(
-        self, id_: str, access_log_prefix: str, lifecycle_rules: list[s3.LifecycleRule], removal: RemovalPolicy
+        self,
+        id_: str,
+        access_log_prefix: str,
+        lifecycle_rules: list[s3.LifecycleRule],
+        removal: RemovalPolicy,
+        **options: Any,
     ) -> s3.Bucket:
         key = self._encryption_key
         return s3.Bucket(
@@ -98,6 +112,7 @@ class LogArchive(Construct):
             lifecycle_rules=lifecycle_rules,
             removal_policy=removal,
             auto_delete_objects=removal == RemovalPolicy.DESTROY,
+            **options,
         )
 
     def _allow_trail_delivery(self) -> None:
@@ -193,11 +208,12 @@ class LogArchive(Construct):
         )
 
     def grant_write_reports(self, role: iam.Role) -> None:
-        """Write reports and the windows' email markers; delete a marker when its publish failed."""
+        """Write reports (in parts, so also abort a failed upload) and the windows' email markers; delete a marker
+        when its publish failed."""
         role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="ReportsAndMarkers",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
                 resources=[self.results_bucket.arn_for_objects(f"{REPORT_PREFIX}*")],
             )
         )
@@ -210,12 +226,33 @@ class LogArchive(Construct):
         )
 
 
-def _expire_everything(after: Duration) -> s3.LifecycleRule:
-    return s3.LifecycleRule(
-        id="expire-logs",
-        expiration=after,
-        abort_incomplete_multipart_upload_after=Duration.days(1),
-    )
+def _expire_everything(after: Duration) -> list[s3.LifecycleRule]:
+    """Logs expire at the retention; a version replaced, deleted or expired is kept as long again, then removed."""
+    return [
+        s3.LifecycleRule(
+            id="expire-logs",
+            expiration=after,
+            noncurrent_version_expiration=after,
+            abort_incomplete_multipart_upload_after=Duration.days(1),
+        ),
+        _remove_delete_markers(),
+    ]
+
+
+def _remove_delete_markers() -> s3.LifecycleRule:
+    """A delete marker whose versions have all expired hides nothing any more."""
+    return s3.LifecycleRule(id="remove-expired-delete-markers", expired_object_delete_marker=True)
+
+
+def _object_lock(days: int) -> dict[str, Any]:
+    """Governance mode: no version can be deleted or overwritten for `days` days, except by a principal allowed
+    s3:BypassGovernanceRetention; lifecycle expiry then only adds a delete marker until the lock ends."""
+    if not days:
+        return {}
+    return {
+        "object_lock_enabled": True,
+        "object_lock_default_retention": s3.ObjectLockRetention.governance(Duration.days(days)),
+    }
 
 
 def _results_lifecycle(retention: Duration) -> list[s3.LifecycleRule]:
@@ -224,12 +261,15 @@ def _results_lifecycle(retention: Duration) -> list[s3.LifecycleRule]:
             id="expire-athena-results",
             prefix=ATHENA_PREFIX,
             expiration=ATHENA_RESULTS_EXPIRY,
+            noncurrent_version_expiration=RESULTS_NONCURRENT_EXPIRY,
             abort_incomplete_multipart_upload_after=Duration.days(1),
         ),
         s3.LifecycleRule(
             id="expire-reports",
             prefix=REPORT_PREFIX,
             expiration=retention,
+            noncurrent_version_expiration=RESULTS_NONCURRENT_EXPIRY,
             abort_incomplete_multipart_upload_after=Duration.days(1),
         ),
+        _remove_delete_markers(),
     ]

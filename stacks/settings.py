@@ -16,6 +16,8 @@ from typing import Any
 from aws_cdk import region_info
 
 from detector.core import accepted
+from detector.core.config import SOURCE_CHOICES
+from detector.local.cost import DATA_EVENTS
 
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 """Athena rejects a smaller `BytesScannedCutoffPerQuery` (API_WorkGroupConfiguration)."""
@@ -46,21 +48,99 @@ def commercial_regions() -> tuple[str, ...]:
     return tuple(sorted(region.name for region in region_info.RegionInfo.regions if region.partition == "aws"))
 
 
+ALL_BUCKETS = "all"
+
+
+@dataclass(frozen=True)
+class WatchedBucket:
+    """A bucket to watch; its region matters only for access logs (the destination must be in the same region)."""
+
+    name: str
+    region: str | None = None
+    """None: the region the detector is deployed in."""
+
+
 @dataclass(frozen=True)
 class DeploySettings:
     alert_emails: tuple[str, ...] = ()
-    schedule: str = "rate(1 day)"
+    schedule: str = "cron(0 1 * * ? *)"
     window_days: int = 1
     log_retention_days: int = 90
     keep_logs_on_destroy: bool = False
-    watched_buckets: tuple[str, ...] = ()
-    """Empty: record data events for every bucket except the stack's own."""
+    source: str = "cloudtrail"
+    watched_buckets: tuple[WatchedBucket, ...] | None = None
+    """None: not set, so the trail records every bucket but the stack's own (and synth warns of the cost); `()`:
+    every bucket, chosen with `watchedBuckets=all`."""
     athena_bytes_scanned_cutoff: int = 10_000_000_000
     notify_when_clean: bool = False
     kms_key_arn: str | None = None
     regions: tuple[str, ...] = commercial_regions()
     """The `region` partition values of the table; the trail itself records every region."""
     accepted_findings: tuple[accepted.Acceptance, ...] = ()
+    object_lock_days: int = 0
+    """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
+
+    def __post_init__(self) -> None:
+        self._check_object_lock()
+        self._check_access_log_buckets()
+
+    def _check_object_lock(self) -> None:
+        if not self.object_lock_days:
+            return
+        if not self.keep_logs_on_destroy:
+            raise _fail(
+                "objectLockDays",
+                self.object_lock_days,
+                "locks logs the stack could not delete on destroy",
+                "also set keepLogsOnDestroy=true, or set objectLockDays=0",
+            )
+        if self.object_lock_days > self.log_retention_days:
+            raise _fail(
+                "objectLockDays",
+                self.object_lock_days,
+                f"is longer than logRetentionDays ({self.log_retention_days}), so logs would outlive their retention",
+                "give at most logRetentionDays, or raise logRetentionDays",
+            )
+
+    def _check_access_log_buckets(self) -> None:
+        if "access_logs" in self.sources and not self.watched_buckets:
+            given = ALL_BUCKETS if self.watched_buckets == () else "(not set)"
+            raise _fail(
+                "watchedBuckets",
+                given,
+                f"cannot go with source {self.source!r}: access logs are switched on bucket by bucket",
+                "list the buckets, e.g. -c watchedBuckets=legacy-a,legacy-b@eu-west-1 "
+                "(python -m detector buckets prints the ones that can still accept SigV2)",
+            )
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources deployed, by module name (`detector/sources/<name>.py`)."""
+        return SOURCE_CHOICES[self.source]
+
+    @property
+    def watched_bucket_names(self) -> tuple[str, ...]:
+        return tuple(bucket.name for bucket in self.watched_buckets or ())
+
+    def access_log_buckets(self, home_region: str) -> dict[str, tuple[str, ...]]:
+        """Region -> the watched buckets there, the home region for those given without one; regions sorted."""
+        regions: dict[str, list[str]] = {}
+        for bucket in self.watched_buckets or ():
+            regions.setdefault(bucket.region or home_region, []).append(bucket.name)
+        return {region: tuple(regions[region]) for region in sorted(regions)}
+
+    @property
+    def cost_warning(self) -> str | None:
+        """What synth says when the trail will record every bucket without being asked to."""
+        if "cloudtrail" not in self.sources or self.watched_buckets is not None:
+            return None
+        return (
+            "watchedBuckets is not set, so the trail records data events for every bucket in the account, at "
+            f"${DATA_EVENTS.dollars:.2f} per {DATA_EVENTS.per:,.0f} requests (python -m detector cost estimates a "
+            "month). Set watchedBuckets to the buckets you suspect (python -m detector buckets lists those that can "
+            f"still accept SigV2), -c watchedBuckets={ALL_BUCKETS} to record every bucket on purpose, or "
+            "-c source=access-logs, which costs only storage."
+        )
 
     @property
     def schedule_interval(self) -> timedelta:
@@ -162,18 +242,31 @@ def _bool(key: str, value: Any) -> bool:
     raise _fail(key, value, "is not a boolean", "give true or false")
 
 
-def _buckets(key: str, value: Any) -> tuple[str, ...]:
-    example = '["my-bucket"]'
-    buckets = _list(key, value, example)
-    for bucket in buckets:
-        if not _BUCKET.match(bucket) or ".." in bucket or _IP_ADDRESS.match(bucket):
-            raise _fail(
-                key,
-                bucket,
-                "is not an S3 bucket name",
-                f"give bucket names (3-63 characters: a-z, 0-9, '.', '-') in a list like {example}",
-            )
-    return tuple(dict.fromkeys(buckets))
+def _buckets(key: str, value: Any) -> tuple[WatchedBucket, ...] | None:
+    """Bucket names, each optionally `name@region`; `all` for every bucket; an empty list is not set."""
+    if isinstance(value, str) and value.strip().lower() == ALL_BUCKETS:
+        return ()
+    example = '["legacy-a", "legacy-b@eu-west-1"]'
+    allowed = f"give bucket names (3-63 characters: a-z, 0-9, '.', '-'), each optionally @region, like {example}"
+    known = known_regions()
+    buckets: dict[str, WatchedBucket] = {}
+    for entry in _list(key, value, example):
+        name, _at, region = entry.partition("@")
+        if not _BUCKET.match(name) or ".." in name or _IP_ADDRESS.match(name):
+            raise _fail(key, name, "is not an S3 bucket name", allowed)
+        if _at and region not in known:
+            raise _fail(key, entry, f"names the unknown region {region!r}", "allowed regions: " + ", ".join(known))
+        bucket = WatchedBucket(name, region or None)
+        if buckets.get(name, bucket) != bucket:
+            raise _fail(key, entry, f"gives {name} a second region", "name each bucket once, with its one region")
+        buckets[name] = bucket
+    return tuple(buckets.values()) or None
+
+
+def _source(key: str, value: Any) -> str:
+    if not isinstance(value, str) or value.strip() not in SOURCE_CHOICES:
+        raise _fail(key, value, "is not a source", "give one of " + ", ".join(SOURCE_CHOICES))
+    return value.strip()
 
 
 def _kms_key_arn(key: str, value: Any) -> str | None:
@@ -236,9 +329,10 @@ CONTEXT: tuple[ContextKey, ...] = (
         "schedule",
         "schedule",
         _schedule,
-        "`rate(1 day)`",
-        "EventBridge `rate(N minute(s)/hour(s)/day(s))`, at most 167 hours, or `cron(6 fields)`. For a cron schedule, "
-        "the missed-run alarm assumes at most one day between runs.",
+        "`cron(0 1 * * ? *)` (01:00 UTC daily)",
+        "EventBridge `rate(N minute(s)/hour(s)/day(s))`, at most 167 hours, or `cron(6 fields)`. Each run reads the "
+        "log files delivered on the `windowDays` UTC days before it, so a fixed time of day reports a predictable "
+        "day and reads each file once. For a cron schedule, the missed-run alarm assumes at most one day between runs.",
     ),
     ContextKey("windowDays", "window_days", _int_between(1, 30), "`1`", "Days of logs each run scans (1–30)."),
     ContextKey(
@@ -257,19 +351,32 @@ CONTEXT: tuple[ContextKey, ...] = (
         "`true` keeps the log and access-log buckets and their contents when the stack is destroyed.",
     ),
     ContextKey(
+        "source",
+        "source",
+        _source,
+        "`cloudtrail`",
+        "Where the requests are read from: `cloudtrail` (a trail of S3 data events), `access-logs` (S3 server access "
+        "logs of `watchedBuckets`, switched on by the stack) or `both` (one email with the findings of each). See "
+        "Choosing a source.",
+    ),
+    ContextKey(
         "watchedBuckets",
         "watched_buckets",
         _buckets,
-        "`[]` (all buckets)",
-        "Record data events only for these buckets. **Set this on busy accounts**; see Cost.",
+        "not set (all buckets, with a cost warning)",
+        "The buckets to watch, `name` or `name@region` (the deployment region when none is given; the region matters "
+        "only for access logs), or `all`. The trail records only these buckets; access logs are switched on for "
+        "each. `python -m detector buckets` prints the value for the buckets that can still accept SigV2. **Set "
+        "this on busy accounts**; see Cost. Required with `access-logs` and `both`.",
     ),
     ContextKey(
         "athenaBytesScannedCutoff",
         "athena_bytes_scanned_cutoff",
         _int_between(MIN_BYTES_SCANNED_CUTOFF, None),
         "`10000000000` (10 GB, $0.05 a query)",
-        "Athena cancels a query that scans more than this, and the run fails (the error alarm tells you). A one-day "
-        "window reads two days of logs, about 110 bytes an event: 10 GB covers about 45 million events a day. "
+        "Athena cancels a query that scans more than this, and the run fails (the error alarm tells you). A scheduled "
+        "one-day window reads the day's logs: about 110 bytes a CloudTrail event (10 GB covers about 90 million a day) "
+        "or 540 bytes an access-log record (about 18 million a day). "
         "At least 10,000,000.",
     ),
     ContextKey(
@@ -309,6 +416,15 @@ CONTEXT: tuple[ContextKey, ...] = (
         "and/or the user agent (`*` any characters, `?` one, the rest literal, case-sensitive) and needs a reason and "
         "its last day (UTC). A matching finding is counted in the email and the report, not listed as an action; from "
         "the day after the expiry it is listed again. At most 3,000 bytes of JSON in all.",
+    ),
+    ContextKey(
+        "objectLockDays",
+        "object_lock_days",
+        _int_between(0, 3650),
+        "`0` (off)",
+        "For audit accounts: S3 Object Lock on the log bucket in governance mode, so no log version can be deleted "
+        "or overwritten for this many days (0–3650, at most `logRetentionDays`). Needs `keepLogsOnDestroy=true`: "
+        "the stack cannot empty a locked bucket. Object Lock cannot be turned off once on.",
     ),
 )
 

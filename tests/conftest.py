@@ -14,7 +14,7 @@ from moto import mock_aws
 from detector.local.loading import LocalCatalog
 from detector.sources import cloudtrail
 from samples.generate import generate
-from tests.helpers import GENERATED_SEEDS, LogTree, load_catalog
+from tests.helpers import GENERATED, GENERATED_SEEDS, LogTree, load_catalog
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def load() -> Callable[[Sequence[Path]], LocalCatalog]:
 def generated_logs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated tree: 3 days, 4 regions, 75 events a file."""
     root = tmp_path_factory.mktemp(f"generated-{request.param}")
-    list(generate(root, events=900, days=3, events_per_file=75, seed=request.param))
+    list(generate(root, seed=request.param, **GENERATED))
     return root / cloudtrail.LOG_PREFIX.rstrip("/")
 
 

@@ -7,20 +7,25 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import aws_cdk as cdk
+import duckdb
 from aws_cdk.assertions import Template
+from botocore.exceptions import ClientError
 
 from app import build
-from detector.core.window import Window
+from detector.core import queries
+from detector.core.window import Window, format_log_date
 from detector.local.discovery import find_log_files
+from detector.local.duckdb_engine import DuckDBEngine
 from detector.local.loading import LocalCatalog
+from detector.sources import access_logs
 from samples.generate import DEMO_LOGS
 
 Event = dict[str, Any]
@@ -28,6 +33,16 @@ Event = dict[str, Any]
 __all__ = ["DEMO_LOGS"]
 
 GENERATED_SEEDS = (7, 20261127, 424242)
+
+
+class GeneratedSize(TypedDict):
+    events: int
+    days: int
+    events_per_file: int
+
+
+GENERATED = GeneratedSize(events=900, days=3, events_per_file=75)
+"""The small generated trees: 3 days, 4 regions, 75 requests a CloudTrail file; the same requests as access logs."""
 
 
 def load_catalog(paths: Sequence[Path]) -> LocalCatalog:
@@ -164,3 +179,179 @@ class LogTree:
         )
         path.write_bytes(gzip.compress(json.dumps({"Records": list(events)}).encode(), mtime=0))
         return path
+
+
+# --- S3 server access logs: written where S3 would put them, parsed by the source's parser into DuckDB ----------------
+
+ACCESS_LOG_TABLE = "access_logs"
+"""The table the access-log fragment reads in these tests: the source's columns and its four partition columns."""
+
+
+@dataclass
+class AccessLogCatalog:
+    """Access-log files parsed by `detector.sources.access_logs`, their rows in a DuckDB table as Athena sees them."""
+
+    connection: duckdb.DuckDBPyConnection
+    files: list[access_logs.ParsedFile]
+
+    def run(self, name: str, window: Window) -> list[dict[str, object]]:
+        sql = queries.render(name, ACCESS_LOG_TABLE, source=access_logs.NAME)
+        return DuckDBEngine(self.connection).run(sql, window.parameters())
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Each file's problem (skipped, or lines not read), by path."""
+        return {parsed.path: problem for parsed in self.files if (problem := parsed.problem())}
+
+
+def load_access_logs(paths: Sequence[Path]) -> AccessLogCatalog:
+    """Every file under `paths`, parsed; the records of those that are access logs in a fresh table."""
+    connection = duckdb.connect()
+    names = (*access_logs.COLUMN_NAMES, *access_logs.PARTITION_KEYS)
+    connection.execute(f"CREATE TABLE {ACCESS_LOG_TABLE} ({', '.join(f'{quote(n)} VARCHAR' for n in names)})")
+    files = sorted(p for root in paths for p in ([root] if root.is_file() else root.rglob("*")) if p.is_file())
+    parsed_files = []
+    for path in files:
+        parsed = access_logs.parse_file(path)
+        parsed_files.append(parsed)
+        if parsed.rows:
+            _insert(connection, parsed, access_logs.parse_log_path(str(path)))
+    return AccessLogCatalog(connection, parsed_files)
+
+
+def _insert(
+    connection: duckdb.DuckDBPyConnection, parsed: access_logs.ParsedFile, where: access_logs.AccessLogLocation | None
+) -> None:
+    columns = parsed.columns()
+    days = (
+        [format_log_date(where.log_date)] * len(parsed.rows)
+        if where
+        else [access_logs.record_log_date(time) for time in columns["requestdatetime"]]
+    )
+    partitions = [where.account, where.region, where.bucket] if where else [None, None, None]
+    placeholders = ", ".join(["unnest(?)"] * len(columns) + ["?"] * 3 + ["unnest(?)"])
+    connection.execute(f"INSERT INTO {ACCESS_LOG_TABLE} SELECT {placeholders}", [*columns.values(), *partitions, days])
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+OWNER = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"
+
+
+def access_log_line(
+    *,
+    arn: str | None = f"arn:aws:iam::{LOG_ACCOUNT}:user/app",
+    agent: str | None = "aws-sdk-java/2.29.0 Linux/6.1 OpenJDK_64-Bit_Server_VM/21.0.5+11-LTS java/21.0.5",
+    signature: str | None = "SigV4",
+    tls: str | None = "TLSv1.3",
+    when: str = "20/Nov/2026:12:00:00",
+    source_ip: str | None = "10.0.0.1",
+    bucket_name: str = "example-bucket",
+    operation: str = "REST.GET.OBJECT",
+    key: str = "a/b.txt",
+    auth: str | None = "AuthHeader",
+    request_id: str = "3E57427F3EXAMPLE",
+    host: str | None = None,
+    error: str | None = None,
+    fields: int = 27,
+) -> str:
+    """A record as S3 logs it, ending after `fields` fields (18: the 2014 format; 27: today's); more than 27 appends
+    fields this parser does not know. None writes `-`."""
+    values = [
+        OWNER,
+        bucket_name,
+        f"[{when} +0000]",
+        source_ip or "-",
+        arn or "-",
+        request_id,
+        operation,
+        key,
+        f'"GET /{key} HTTP/1.1"',
+        "200" if error is None else "403",
+        error or "-",
+        "512",
+        "512",
+        "30",
+        "12",
+        '"-"',
+        f'"{agent}"' if agent is not None else '"-"',
+        "-",
+        "aGVsbG8gd29ybGQ=",
+        signature or "-",
+        "ECDHE-RSA-AES128-GCM-SHA256" if tls else "-",
+        auth or "-",
+        host or f"{bucket_name}.s3.us-east-1.amazonaws.com",
+        tls or "-",
+        "-",
+        "-",
+        "us-east-1",
+    ]
+    values += [f"future-field-{n}" for n in range(fields - len(values))]
+    return " ".join(values[:fields])
+
+
+@dataclass
+class AccessLogTree:
+    """Access-log files written where S3 would deliver them, under `root`, in either key layout."""
+
+    root: Path
+
+    def write(
+        self,
+        lines: Sequence[str],
+        *,
+        day: date = DAY,
+        region: str = "us-east-1",
+        bucket: str = "example-bucket",
+        account: str = LOG_ACCOUNT,
+        layout: str = "partitioned",
+        name: str | None = None,
+    ) -> Path:
+        delivered = datetime.combine(day, time(0, 5))
+        unique = f"{len(list(self.root.rglob('*'))):016X}"
+        if name:
+            relative = name
+        elif layout == "simple":
+            relative = access_logs.simple_key(access_logs.LOG_PREFIX, delivered, unique)
+        else:
+            relative = access_logs.partitioned_key(access_logs.LOG_PREFIX, (account, region, bucket), delivered, unique)
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return path
+
+
+# --- AWS faults a real run can meet, injected into moto-backed clients ----------------------------------------
+
+
+def client_error(operation: str, code: str, status: int) -> ClientError:
+    """The error botocore raises when AWS answers `operation` with `code` and HTTP `status`."""
+    response: dict[str, Any] = {
+        "Error": {"Code": code, "Message": code},
+        "ResponseMetadata": {"HTTPStatusCode": status},
+    }
+    return ClientError(response, operation)
+
+
+Fault = Callable[[str, dict[str, Any]], ClientError | None]
+
+
+@dataclass
+class FaultyS3:
+    """A real (moto) S3 client; a call for which `fault(operation, arguments)` gives an error raises it instead."""
+
+    client: Any
+    fault: Fault
+
+    def __getattr__(self, name: str) -> Any:
+        method = getattr(self.client, name)
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            error = self.fault(name, kwargs)
+            if error is not None:
+                raise error
+            return method(*args, **kwargs)
+
+        return call

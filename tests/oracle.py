@@ -2,7 +2,8 @@
 
 Written apart from `queries/` on purpose: it takes only the catalog's data (client names,
 SigV4-default versions) and the SigV2 region list, and tokenizes agents and compares
-versions itself, so a shared mistake would need to be made twice.
+versions itself, so a shared mistake would need to be made twice. S3 server access logs are read here too, by a
+scanner of its own (not the source's regex), into the same event dicts, so the same rules run over both sources.
 """
 
 from __future__ import annotations
@@ -115,6 +116,178 @@ def read_events(paths: Iterable[Path], window: OracleWindow = ALL_TIME) -> list[
 
 def log_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.name.endswith((".json.gz", ".json")))
+
+
+# --- reading S3 server access logs -----------------------------------------------------------------
+# https://docs.aws.amazon.com/AmazonS3/latest/userguide/LogFormat.html: space-separated fields, `-` when unknown, the
+# time in brackets, Request-URI, Referer and User-Agent quoted (a `"` inside is not escaped), fields appended over
+# the years after Version Id. The scanner tries where each quoted value ends in the order the format allows: the
+# Request-URI and Referer at their first possible closing quote, the User-Agent at its last.
+
+ACCESS_LOG_FIELDS = (
+    *("bucketowner", "bucket_name", "requestdatetime", "remoteip", "requester", "requestid", "operation", "key"),
+    *("request_uri", "httpstatus", "errorcode", "bytessent", "objectsize", "totaltime", "turnaroundtime"),
+    *("referrer", "useragent", "versionid", "hostid", "sigv", "ciphersuite", "authtype", "endpoint", "tlsversion"),
+    *("accesspointarn", "aclrequired", "sourceregion"),
+)
+"""AWS's names for the 27 fields, in order."""
+ACCESS_LOG_REQUIRED = 18
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+DIGITS = "0123456789"
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+AccessRecord = dict[str, str | None]
+
+
+def _closings(text: str, *, longest: bool) -> list[tuple[str | None, str]]:
+    """(value, what follows) for each way a quoted value (or a bare `-`) can start `text`."""
+    if text.startswith("-"):
+        return [(None, text[1:])]
+    if not text.startswith('"'):
+        return []
+    ends = [i for i in range(1, len(text)) if text[i] == '"']
+    return [(text[1:i], text[i + 1 :]) for i in (reversed(ends) if longest else ends)]
+
+
+def _middle_fields(text: str) -> tuple[list[str], str] | None:
+    """Status, error code, bytes sent, object size, total and turn-around time, then the rest from the Referer."""
+    if not text.startswith(" "):
+        return None
+    parts = text[1:].split(" ", 6)
+    if len(parts) < 7 or (parts[0] != "-" and not all(c in DIGITS for c in parts[0])):
+        return None
+    return parts[:6], parts[6]
+
+
+def parse_access_log_line(line: str) -> AccessRecord | None:
+    head = line.split(" ", 9)
+    if len(head) < 10 or not head[2].startswith("[") or head[3] != "+0000]":
+        return None
+    stamp = head[2][1:]
+    try:
+        datetime.strptime(stamp, "%d/%b/%Y:%H:%M:%S")
+    except ValueError:
+        return None
+    if len(stamp) != 20 or stamp[3:6] not in MONTH_NAMES:
+        return None
+    lead = [head[0], head[1], f"{stamp} +0000", *head[4:9]]
+    for uri, after_uri in _closings(head[9], longest=False):
+        middle = _middle_fields(after_uri)
+        if middle is None:
+            continue
+        numbers, rest = middle
+        for referer, after_referer in _closings(rest, longest=False):
+            if not after_referer.startswith(" "):
+                continue
+            for agent, after_agent in _closings(after_referer[1:], longest=True):
+                if after_agent.startswith(" "):
+                    tail = after_agent[1:].split(" ")[: len(ACCESS_LOG_FIELDS) - ACCESS_LOG_REQUIRED + 1]
+                    values = [*lead, uri, *numbers, referer, agent, *tail]
+                    values += [None] * (len(ACCESS_LOG_FIELDS) - len(values))
+                    return dict(zip(ACCESS_LOG_FIELDS, values, strict=True))
+    return None
+
+
+def access_log_day(path: Path) -> tuple[date, str | None]:
+    """The key's day, and the source region when the key is date-partitioned
+    (`ACCOUNT/REGION/BUCKET/YYYY/MM/DD/stamp-UNIQUE`); else the delivery stamp in the name."""
+    parts = path.parts
+    if len(parts) >= 7 and len(parts[-7]) == 12 and parts[-7].isdigit():
+        return date(int(parts[-4]), int(parts[-3]), int(parts[-2])), parts[-6]
+    stamp = path.name.rsplit("-", 1)[0][-19:]
+    return datetime.strptime(stamp, "%Y-%m-%d-%H-%M-%S").date(), None
+
+
+def _looks_like_region(text: str) -> bool:
+    """`eu-west-1`: two to four letters, one or more words of letters, a number."""
+    words = text.split("-")
+    return (
+        len(words) >= 3
+        and 2 <= len(words[0]) <= 4
+        and all(word and all(c in LOWER for c in word) for word in words[:-1])
+        and bool(words[-1])
+        and all(c in DIGITS for c in words[-1])
+    )
+
+
+def region_of_host(host: str | None) -> str | None:
+    """The region an S3 endpoint names: `b.s3.eu-west-1.amazonaws.com`, `s3-us-west-2.amazonaws.com`,
+    `s3.dualstack.ap-southeast-2.amazonaws.com`; None for the global `s3.amazonaws.com`."""
+    labels = (host or "").split(".")
+    for index, label in enumerate(labels):
+        if label not in ("s3", "s3-dualstack") and not (label.startswith("s3-") and _looks_like_region(label[3:])):
+            continue
+        rest = labels[index + 1 :] if label in ("s3", "s3-dualstack") else [label[3:], *labels[index + 1 :]]
+        if label == "s3" and rest[:1] == ["dualstack"]:
+            rest = rest[1:]
+        if len(rest) >= 3 and rest[1:3] == ["amazonaws", "com"] and _looks_like_region(rest[0]):
+            return rest[0]
+    return None
+
+
+def _tls_spelling(value: str | None) -> str | None:
+    if value is None or value == "-":
+        return None
+    return "TLSv" + value[4:] if value[:4].upper() == "TLSV" else value
+
+
+def access_log_event(record: AccessRecord, region: str | None) -> Event:
+    """The record as the CloudTrail-shaped event the rules read."""
+
+    def known(name: str) -> str | None:
+        value = record[name]
+        return None if value in (None, "-") else value
+
+    requester = known("requester")
+    identity: dict[str, Any] = {}
+    if requester and requester.startswith("svc:"):
+        identity["invokedBy"] = requester[4:]
+    elif requester == "AmazonS3":
+        identity["invokedBy"] = "s3.amazonaws.com"
+    elif requester:
+        identity["arn"] = requester
+        arn = requester.split(":")
+        if len(arn) >= 6 and arn[0] == "arn" and arn[2] in ("iam", "sts") and len(arn[4]) == 12 and arn[4].isdigit():
+            identity["accountId"] = arn[4]
+    moment = datetime.strptime(str(record["requestdatetime"]), "%d/%b/%Y:%H:%M:%S %z")
+    extra = {"SignatureVersion": known("sigv"), "AuthenticationMethod": known("authtype")}
+    return {
+        "eventTime": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "eventSource": "s3.amazonaws.com",
+        "eventName": record["operation"],
+        "awsRegion": region or region_of_host(record["endpoint"]),
+        "userIdentity": identity,
+        "sourceIPAddress": known("remoteip"),
+        "userAgent": known("useragent"),
+        "requestParameters": {"bucketName": known("bucket_name")},
+        "additionalEventData": {name: value for name, value in extra.items() if value is not None},
+        "tlsDetails": {"tlsVersion": _tls_spelling(record["tlsversion"])},
+        "errorCode": known("errorcode"),
+        "requestID": record["requestid"],
+    }
+
+
+def read_access_log_events(paths: Iterable[Path], window: OracleWindow = ALL_TIME) -> list[Event]:
+    """Every record of the access-log files whose day the window reads (its days and the next), as events; a record
+    delivered again (same request, bucket, operation and key) once, from the first day it was delivered."""
+    events: list[Event] = []
+    seen: set[tuple[str | None, ...]] = set()
+    for path in sorted(paths, key=lambda path: (access_log_day(path)[0], str(path))):
+        day, region = access_log_day(path)
+        if (window.since and day < window.since) or (window.until and day > window.until + timedelta(days=1)):
+            continue
+        for text in path.read_text(encoding="utf-8").split("\n"):
+            record = parse_access_log_line(text)
+            if record is None:
+                continue
+            identity = (record["requestid"], record["bucket_name"], record["operation"], record["key"])
+            if identity not in seen:
+                seen.add(identity)
+                events.append(access_log_event(record, region))
+    return events
+
+
+def access_log_files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
 
 
 # --- the rules ---------------------------------------------------------------------------------

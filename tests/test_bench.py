@@ -10,9 +10,10 @@ import pytest
 from bench.__main__ import main
 from detector.core import queries
 from detector.core.window import Window
+from detector.local.cloudtrail_reader import CloudTrailSource
 from detector.local.discovery import find_log_files
 from detector.local.loading import LocalCatalog
-from detector.local.projection import TABLE, fields_read_by
+from detector.local.projection import TABLE, Projection, fields_read_by
 from detector.local.scan import scan
 from detector.sources.cloudtrail import COLUMNS
 from detector.sources.columns import Struct
@@ -29,6 +30,9 @@ RESULTS = (
     "speedup_vs_python",
     "window_bytes_ratio",
     "peak_rss_mb",
+    "cached_seconds",
+    "cached_vs_floor",
+    "s3_vs_sync",
 )
 DETECTION_SQL = queries.render(queries.DETECTION, TABLE, source="cloudtrail")
 
@@ -46,37 +50,60 @@ def test_tiny_bench_prints_every_result_and_the_scan_agrees_with_the_plain_loop(
     lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.splitlines() if not line.startswith("#"))
     assert set(RESULTS) <= set(lines)
     assert int(lines["events"]) > 0
-    assert float(lines["window_bytes_ratio"]) >= 1
-    assert lines["findings_agree"] == "True"
+    assert float(lines["window_bytes_ratio"]) == 1
+    assert (lines["findings_agree"], lines["cached_s3_synced_agree"]) == ("True", "True")
 
 
-def detection(generated_logs: Path, **options: object) -> tuple[int, int, list[dict[str, object]]]:
+def detection(generated_logs: Path, catalog: LocalCatalog) -> tuple[int, int, list[dict[str, object]]]:
     files, _pruned = find_log_files([generated_logs], Window())
-    catalog = LocalCatalog(**options)  # type: ignore[arg-type]
     catalog.load(files)
     return catalog.files_scanned, catalog.events_scanned, catalog.run(queries.DETECTION, Window())
 
 
 def test_reading_only_the_fields_the_query_names_finds_what_reading_every_field_finds(generated_logs: Path) -> None:
     # GIVEN the fields the detection query names
-    fields = fields_read_by(DETECTION_SQL)
+    source = CloudTrailSource.for_query(DETECTION_SQL)
 
     # WHEN the generated logs are scanned reading only those fields, and again reading every field
-    narrow = detection(generated_logs, fields=fields)
-    wide = detection(generated_logs)
+    narrow = detection(generated_logs, LocalCatalog([source]))
+    wide = detection(generated_logs, LocalCatalog())
 
     # THEN both scans find the same
     assert narrow == wide
 
 
-def test_reading_the_files_again_at_query_time_finds_what_keeping_their_records_finds(generated_logs: Path) -> None:
+def test_reading_on_two_worker_processes_finds_what_reading_in_one_finds(generated_logs: Path) -> None:
     # GIVEN the generated logs
-    # WHEN they are scanned keeping no records in memory, and again keeping them
-    reread = detection(generated_logs, keep_json_bytes=0)
-    kept = detection(generated_logs)
+    # WHEN they are scanned on two worker processes, and again in this process alone
+    parallel = detection(generated_logs, LocalCatalog(workers=2))
+    alone = detection(generated_logs, LocalCatalog(workers=1))
 
     # THEN both scans find the same
-    assert reread == kept
+    assert parallel == alone
+
+
+def test_a_cached_scan_finds_what_reading_the_files_finds(generated_logs: Path, tmp_path: Path) -> None:
+    # GIVEN the generated logs, scanned once into a cache
+    first = detection(generated_logs, LocalCatalog([CloudTrailSource.for_query(DETECTION_SQL)], cache_dir=tmp_path))
+
+    # WHEN they are scanned again from the cache
+    cached = LocalCatalog([CloudTrailSource.for_query(DETECTION_SQL)], cache_dir=tmp_path)
+    again = detection(generated_logs, cached)
+
+    # THEN the second scan read no file and found the same
+    assert (cached.bytes_read, again) == (0, first)
+
+
+def test_json_text_read_only_by_key_is_narrowed_to_those_keys() -> None:
+    # GIVEN the detection query
+    # WHEN what it reads of the JSON-text fields is worked out
+    keys = Projection.for_query(DETECTION_SQL).json_keys
+
+    # THEN it reads only the bucket name and the signature and authentication keys
+    assert keys == {
+        "requestParameters": ("bucketName",),
+        "additionalEventData": ("SignatureVersion", "AuthenticationMethod"),
+    }
 
 
 def test_detection_reads_only_some_fields_and_only_the_sub_fields_it_names() -> None:

@@ -75,7 +75,9 @@ def test_samples_run_emails_the_sigv2_principals_once_and_stores_the_report(aws:
     for principal in SIGV2_PRINCIPALS:
         assert principal in message
     # AND the report for 2026-11-20..2026-11-22 is in S3 with those principals as its SigV2 findings
-    assert request == Request(Window(date(2026, 11, 20), date(2026, 11, 22)), trigger="schedule", event_id="e2e-1")
+    assert request == Request(
+        Window(date(2026, 11, 20), date(2026, 11, 22), by_delivery=True), trigger="schedule", event_id="e2e-1"
+    )
     key = "reports/2026-11-20_2026-11-22/report.json"
     report = json.loads(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())
     assert {f["principal_arn"] for f in report["findings"] if "sigv2" in f["reasons"]} == SIGV2_PRINCIPALS

@@ -24,16 +24,17 @@ from detector.aws.email import MESSAGE_MAX_BYTES
 from detector.aws.event import InvalidEvent, Request, parse_event
 from detector.aws.handler import BOTO_CONFIG, handler
 from detector.aws.location import MARKER
-from detector.aws.run import Outcome, run_detection, run_query
+from detector.aws.run import Outcome, run_detection
 from detector.core.config import FunctionConfig, InvalidConfig
 from detector.core.window import Window
+from tests.helpers import FaultyS3, client_error
 
 REGION = "us-east-1"
 WORKGROUP = "detector"
 BUCKET = "detector-reports"
 PREFIX = "reports/"
 SAVED_SQL = "SELECT * FROM detector.cloudtrail_logs WHERE log_date BETWEEN ? AND ? AND t >= ? AND t < ?"
-SCHEDULED_WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22))
+SCHEDULED_WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22), by_delivery=True)
 FUNCTION_ARN = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
 MOTO_ATHENA_RESULTS = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
 
@@ -179,7 +180,7 @@ def test_scheduled_run_emails_the_found_principals_and_stores_the_report(
     csv_rows = list(csv.DictReader(io.StringIO(deployment.object_text(folder + "report.csv"))))
     assert [line["principal_arn"] for line in csv_rows] == [row["principal_arn"] for row in rows]
     assert result == {
-        "window": {"since": "2026-11-20", "until": "2026-11-22"},
+        "window": {"since": "2026-11-20", "until": "2026-11-22", "by": "delivery"},
         "findings": 3,
         "report_uri": f"s3://{BUCKET}/{folder}report.json",
         "notified": True,
@@ -384,48 +385,6 @@ def test_failed_query_raises_and_sends_nothing(deployment: Deployment, caplog: p
     assert deployment.messages() == []
 
 
-def test_throttled_query_start_is_tried_again(aws: None) -> None:
-    # GIVEN Athena refuses the first start for too many running queries
-    athena, stubber = stubbed_athena()
-    stubber.add_client_error("start_query_execution", "TooManyRequestsException", "Too many queries", 400)
-    stubber.add_response("start_query_execution", {"QueryExecutionId": "q-2"})
-    stubber.add_response("get_query_execution", {"QueryExecution": {"Status": {"State": "SUCCEEDED"}}})
-    stubber.add_response("get_query_results", page(["principal_arn"], [["principal_arn"], ["arn:aws:iam::1:user/a"]]))
-    pauses: list[float] = []
-
-    # WHEN the query runs
-    with stubber:
-        rows = run_query(
-            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
-            SAVED_SQL,
-            SCHEDULED_WINDOW.parameters(),
-            sleep=pauses.append,
-        )
-
-    # THEN it waited once, started again and returned the rows
-    assert rows == [{"principal_arn": "arn:aws:iam::1:user/a"}]
-    assert len(pauses) == 1
-
-
-def test_throttled_query_start_gives_up_after_the_last_attempt(aws: None) -> None:
-    # GIVEN Athena refuses every start
-    athena, stubber = stubbed_athena()
-    for _ in range(3):
-        stubber.add_client_error("start_query_execution", "TooManyRequestsException", "Too many queries", 400)
-
-    # WHEN the query runs with three attempts
-    # THEN the throttling error surfaces after three starts
-    with stubber, pytest.raises(ClientError, match="TooManyRequestsException"):
-        run_query(
-            AthenaEngine(athena, WORKGROUP, timeout_seconds=840),
-            SAVED_SQL,
-            SCHEDULED_WINDOW.parameters(),
-            attempts=3,
-            sleep=lambda _seconds: None,
-        )
-    stubber.assert_no_pending_responses()
-
-
 def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, detection_row: RowFactory) -> None:
     # GIVEN a topic that does not exist
     deployment.queue_results([detection_row(1)])
@@ -494,3 +453,104 @@ def test_scheduled_run_traces_each_finding_to_the_instance_that_sent_it(
     sources = {finding["source_ip"]: finding["source"] for finding in report["findings"]}
     assert instance["InstanceId"] in sources["10.9.1.17"] and "backup-host" in sources["10.9.1.17"]
     assert sources["203.0.113.10"].startswith("public IP 203.0.113.10")
+
+
+def test_report_csv_in_s3_neutralises_formulas(deployment: Deployment, detection_row: RowFactory) -> None:
+    # GIVEN Athena returns a finding whose user agent is a spreadsheet formula
+    deployment.queue_results([detection_row(1, user_agent="=cmd|' /C calc'!A0")])
+
+    # WHEN the schedule invokes the handler
+    handler(scheduled_event(), FakeContext())
+
+    # THEN the report.csv cell is text, and report.json keeps the agent as logged
+    folder = f"{PREFIX}2026-11-20_2026-11-22/"
+    (line,) = csv.DictReader(io.StringIO(deployment.object_text(folder + "report.csv")))
+    assert line["user_agent"] == "'=cmd|' /C calc'!A0"
+    assert (
+        json.loads(deployment.object_text(folder + "report.json"))["findings"][0]["user_agent"] == "=cmd|' /C calc'!A0"
+    )
+
+
+def run_event(deployment: Deployment, event_id: str, *, s3: Any, topic_arn: str) -> Outcome:
+    """The scheduled window for one EventBridge event (a retry has the same event ID)."""
+    return run_detection(
+        AthenaEngine(deployment.athena, WORKGROUP, timeout_seconds=840),
+        SAVED_SQL,
+        Request(SCHEDULED_WINDOW, trigger="schedule", event_id=event_id),
+        s3=s3,
+        sns=deployment.sns,
+        config=replace(deployment.config, topic_arn=topic_arn),
+        account=DEFAULT_ACCOUNT_ID,
+        region=REGION,
+    )
+
+
+def test_a_failed_publish_whose_marker_cannot_be_released_is_still_sent_by_the_retry(
+    deployment: Deployment, detection_row: RowFactory
+) -> None:
+    # GIVEN a run whose publish fails (the topic is gone) and whose S3 refuses to delete the marker
+    deployment.queue_results([detection_row(1)])
+    denied = client_error("DeleteObject", "AccessDenied", 403)
+    faulty = FaultyS3(deployment.s3, lambda operation, _arguments: denied if operation == "delete_object" else None)
+    with pytest.raises(ClientError):
+        run_event(deployment, "event-7", s3=faulty, topic_arn=deployment.topic_arn + "-gone")
+
+    # WHEN Lambda retries the same event, with publishing working again
+    deployment.queue_results([detection_row(1)])
+    outcome = run_event(deployment, "event-7", s3=deployment.s3, topic_arn=deployment.topic_arn)
+
+    # THEN the window is emailed: the marker left behind did not swallow it
+    assert outcome.notified is True
+    assert len(deployment.messages()) == 1
+
+
+def test_a_409_on_the_marker_is_not_a_failed_run(deployment: Deployment, detection_row: RowFactory) -> None:
+    # GIVEN an S3 that answers the first conditional marker write with 409 ConditionalRequestConflict
+    deployment.queue_results([detection_row(1)])
+    answered: list[str] = []
+
+    def conflict_once(operation: str, arguments: dict[str, Any]) -> ClientError | None:
+        if operation == "put_object" and arguments.get("IfNoneMatch") == "*" and not answered:
+            answered.append(operation)
+            return client_error("PutObject", "ConditionalRequestConflict", 409)
+        return None
+
+    # WHEN the scheduled run delivers its window
+    outcome = run_event(
+        deployment, "event-8", s3=FaultyS3(deployment.s3, conflict_once), topic_arn=deployment.topic_arn
+    )
+
+    # THEN it neither fails nor loses the email: the competitor never wrote a marker, so this run claimed and sent
+    assert answered == ["put_object"]
+    assert outcome.notified is True
+    assert len(deployment.messages()) == 1
+
+
+class Killed(BaseException):
+    """Lambda ending the invocation at its timeout: no `except Exception` runs."""
+
+
+@dataclass
+class DyingTopic:
+    def publish(self, **_kwargs: Any) -> dict[str, str]:
+        raise Killed
+
+
+def test_a_run_killed_between_claim_and_publish_is_emailed_by_the_retry(
+    deployment: Deployment, detection_row: RowFactory
+) -> None:
+    # GIVEN a run of an event that is killed while publishing, after it claimed the window
+    deployment.queue_results([detection_row(1)])
+    request = Request(SCHEDULED_WINDOW, trigger="schedule", event_id="event-9")
+    engine = AthenaEngine(deployment.athena, WORKGROUP, timeout_seconds=840)
+    arguments: dict[str, Any] = {"config": deployment.config, "account": DEFAULT_ACCOUNT_ID, "region": REGION}
+    with pytest.raises(Killed):
+        run_detection(engine, SAVED_SQL, request, s3=deployment.s3, sns=DyingTopic(), **arguments)
+
+    # WHEN Lambda retries the same event
+    deployment.queue_results([detection_row(1)])
+    outcome = run_detection(engine, SAVED_SQL, request, s3=deployment.s3, sns=deployment.sns, **arguments)
+
+    # THEN the retry takes the dead run's claim over and sends the email
+    assert outcome.notified is True
+    assert len(deployment.messages()) == 1

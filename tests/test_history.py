@@ -179,9 +179,10 @@ def test_a_backfill_of_an_older_window_is_not_compared_and_moves_no_pointer(
 def test_a_previous_report_that_is_gone_is_said_and_the_email_still_goes(
     account: Account, detection_row: RowFactory
 ) -> None:
-    # GIVEN a first run whose report was deleted since
+    # GIVEN a first run whose report and its seen.json were deleted since (expired, say)
     account.run(DAY_1, [detection_row(1)])
-    account.s3.delete_object(Bucket=BUCKET, Key=f"{PREFIX}{DAY_1}_{DAY_1}/report.json")
+    for name in ("report.json", "seen.json"):
+        account.s3.delete_object(Bucket=BUCKET, Key=f"{PREFIX}{DAY_1}_{DAY_1}/{name}")
 
     # WHEN the next day runs
     outcome = account.run(DAY_2, [detection_row(1)])
@@ -315,3 +316,19 @@ def test_the_saved_view_queries_fill_the_deployed_report(account: Account) -> No
     page = account.s3.get_object(Bucket=BUCKET, Key=folder + "report.html")["Body"].read().decode()
     assert page.count('<li data-series="') == len(report["findings"]) == 6
     assert report["notes"] == []
+
+
+def test_the_next_run_reads_the_small_seen_json_not_the_whole_report(
+    account: Account, detection_row: RowFactory
+) -> None:
+    # GIVEN a first run, whose report.json is then replaced by something unreadable
+    account.run(DAY_1, [detection_row(1)])
+    account.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}{DAY_1}_{DAY_1}/report.json", Body=b"not json")
+
+    # WHEN the next day runs
+    account.run(DAY_2, [detection_row(1)])
+
+    # THEN it compared with the first run through its seen.json, naming the report
+    comparison = account.report(DAY_2)["comparison"]
+    assert comparison["previous"] == f"s3://{BUCKET}/{PREFIX}{DAY_1}_{DAY_1}/report.json"
+    assert (comparison["new"], comparison["recurring"]) == (0, 1)

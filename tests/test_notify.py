@@ -216,3 +216,17 @@ def test_example_email_names_every_sigv2_principal_of_the_samples() -> None:
     # THEN it names every SigV2 principal of the samples
     for principal in SAMPLE_SIGV2_PRINCIPALS:
         assert principal in example
+
+
+def test_body_shows_hostile_agents_and_arns_as_plain_text(detection_row: RowFactory) -> None:
+    # GIVEN a finding whose user agent carries terminal escapes and a line break, and whose ARN a bidi override
+    agent = "[\x1b[2J\x1b]0;pwned\x07boto3/1.0\nFAKE: all clear]"
+    arn = "arn:aws:iam::123456789012:user/\u202eevil"
+    report = report_of([detection_row(0, user_agent=agent, principal_arn=arn)])
+    # WHEN the body is rendered
+    text = body(report, LOCATION, ACCOUNT)
+    # THEN no control or bidi character reaches the mail reader; they are shown escaped, on the finding's own lines
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", text)
+    assert "\\x1b[2J\\x1b]0;pwned\\x07boto3/1.0\\nFAKE: all clear" in text
+    assert "user/\\u202eevil" in text
+    assert "\nFAKE" not in text

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import fields
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from detector.core.queries import SIGV2_REGIONS
-from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings
-from tests.helpers import cdk_json_context
+from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings, WatchedBucket
+from tests.helpers import REPO_ROOT, cdk_json_context
 
 
 def test_cdk_json_sets_no_setting_so_each_default_is_defined_once() -> None:
@@ -208,3 +213,129 @@ def test_every_settings_field_has_exactly_one_context_key() -> None:
     # THEN each field is declared once, and nothing else is
     assert missing == set()
     assert sorted(declared) == sorted(field.name for field in fields(DeploySettings))
+
+
+# --- the source and the watched buckets -------------------------------------------------------------------------
+
+
+def test_watched_buckets_take_an_optional_region_each() -> None:
+    # GIVEN buckets with and without a region
+    # WHEN settings are built from them
+    settings = DeploySettings.from_context({"watchedBuckets": "legacy-a, legacy-b@eu-west-1"})
+    # THEN each keeps its region, the one without taking the deployment region for access logs
+    assert settings.watched_buckets == (WatchedBucket("legacy-a"), WatchedBucket("legacy-b", "eu-west-1"))
+    assert settings.watched_bucket_names == ("legacy-a", "legacy-b")
+    assert settings.access_log_buckets("us-east-1") == {"eu-west-1": ("legacy-b",), "us-east-1": ("legacy-a",)}
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("legacy-a@mars-east-1", "unknown region"), ("legacy-a@us-east-1,legacy-a@eu-west-1", "a second region")],
+)
+def test_a_bad_bucket_region_fails_naming_the_key_and_value(value: str, problem: str) -> None:
+    # GIVEN a bucket in a region that does not exist, or one bucket in two regions
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context({"watchedBuckets": value})
+    # THEN the error names the key, the entry and the problem
+    message = str(raised.value)
+    assert "'watchedBuckets'" in message and problem in message and "legacy-a@" in message
+
+
+def test_all_buckets_is_a_choice_and_an_empty_list_is_not_set() -> None:
+    # GIVEN watchedBuckets=all, and an empty list
+    # WHEN settings are built from each
+    chosen = DeploySettings.from_context({"watchedBuckets": "all"})
+    empty = DeploySettings.from_context({"watchedBuckets": []})
+    # THEN both record every bucket, and only the unset one warns of the cost, with the price
+    assert chosen.watched_bucket_names == empty.watched_bucket_names == ()
+    assert chosen.cost_warning is None
+    assert empty.cost_warning is not None and "$0.10 per 100,000 requests" in empty.cost_warning
+
+
+@pytest.mark.parametrize("source", ["cloudtrail", "access-logs", "both"])
+def test_each_source_setting_deploys_its_sources(source: str) -> None:
+    # GIVEN a source setting, with watched buckets
+    # WHEN settings are built from it
+    settings = DeploySettings.from_context({"source": source, "watchedBuckets": "legacy-a"})
+    # THEN it deploys the sources it names, CloudTrail first
+    expected = {"cloudtrail": ("cloudtrail",), "access-logs": ("access_logs",), "both": ("cloudtrail", "access_logs")}
+    assert settings.sources == expected[source]
+
+
+def test_an_unknown_source_fails_listing_the_allowed_ones() -> None:
+    # GIVEN a source the stack does not deploy
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context({"source": "cloudwatch"})
+    # THEN the error names the key, the value and the allowed sources
+    message = str(raised.value)
+    assert "'source'" in message and "'cloudwatch'" in message and "cloudtrail, access-logs, both" in message
+
+
+@pytest.mark.parametrize("watched", [None, "all"], ids=["not-set", "all"])
+@pytest.mark.parametrize("source", ["access-logs", "both"])
+def test_access_logs_need_the_buckets_listed(source: str, watched: str | None) -> None:
+    # GIVEN access logs without a list of buckets
+    context = {"source": source, "watchedBuckets": watched}
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context(context)
+    # THEN the error names watchedBuckets and the source, and says how to list the buckets
+    message = str(raised.value)
+    assert "'watchedBuckets'" in message and repr(source) in message
+    assert "python -m detector buckets" in message
+
+
+def test_object_lock_is_off_by_default_and_takes_a_number_of_days() -> None:
+    # GIVEN no objectLockDays, and objectLockDays=30 with the logs kept
+    # WHEN settings are built from them
+    default = DeploySettings.from_context({})
+    locked = DeploySettings.from_context({"objectLockDays": "30", "keepLogsOnDestroy": "true"})
+    # THEN the default locks nothing and the given days are kept
+    assert (default.object_lock_days, locked.object_lock_days) == (0, 30)
+
+
+@pytest.mark.parametrize("days", [-1, "thirty", 3651])
+def test_object_lock_days_out_of_range_fail(days: object) -> None:
+    # GIVEN an objectLockDays that is not a whole number from 0 to 3650
+    # WHEN settings are built from it
+    with pytest.raises(ValueError) as raised:
+        DeploySettings.from_context({"objectLockDays": days, "keepLogsOnDestroy": True})
+    # THEN the error names the key, the value and the range
+    message = str(raised.value)
+    assert "'objectLockDays'" in message and repr(days) in message
+    assert ">= 0 and <= 3650" in message
+
+
+def test_object_lock_without_kept_logs_fails_naming_both_keys() -> None:
+    # GIVEN Object Lock asked for on logs the stack would delete on destroy
+    # WHEN settings are built from it
+    # THEN the error says why and which key to set
+    with pytest.raises(ValueError, match=r"'objectLockDays': 30 locks logs .*keepLogsOnDestroy=true"):
+        DeploySettings.from_context({"objectLockDays": 30})
+
+
+def test_object_lock_longer_than_the_retention_fails() -> None:
+    # GIVEN a lock of 120 days on logs kept 90 days
+    # WHEN settings are built from it
+    # THEN the error names both settings
+    with pytest.raises(ValueError, match=r"'objectLockDays': 120 is longer than logRetentionDays \(90\)"):
+        DeploySettings.from_context({"objectLockDays": 120, "keepLogsOnDestroy": True})
+
+
+def test_a_bad_object_lock_fails_synth_naming_the_key(tmp_path: Path) -> None:
+    # GIVEN `cdk synth -c objectLockDays=7` without keepLogsOnDestroy
+    environment = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
+    # WHEN app.py runs as the CDK CLI runs it
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "app.py")],
+        env={**environment, "CDK_CONTEXT_JSON": json.dumps({"objectLockDays": 7})},
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+    )
+    # THEN synth stops with the key, the value and what to set
+    assert result.returncode != 0
+    assert "Invalid setting: context 'objectLockDays': 7" in result.stderr

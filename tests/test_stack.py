@@ -158,19 +158,61 @@ def test_kept_logs_survive_stack_deletion(variant: Template) -> None:
     assert not any(v["Properties"]["BucketName"] in ({"Ref": k} for k in log_buckets) for v in emptied.values())
 
 
-def test_log_buckets_expire_objects_at_retention(template: Template) -> None:
+def test_log_bucket_is_versioned_and_expires_logs_and_old_versions_at_retention(template: Template) -> None:
     # GIVEN the synthesized template
     # WHEN its log bucket is looked up
-    # THEN the bucket expires its objects after the 90 days of retention
+    # THEN the bucket is versioned, expires its logs after the 90 days of retention, keeps a replaced or deleted
+    # version as long again, then removes it and its delete marker
     template.has_resource_properties(
         "AWS::S3::Bucket",
         {
             "LoggingConfiguration": Match.object_like({"LogFilePrefix": "log-bucket/"}),
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "ObjectLockEnabled": Match.absent(),
             "LifecycleConfiguration": {
-                "Rules": [Match.object_like({"ExpirationInDays": 90, "Status": "Enabled"})],
+                "Rules": [
+                    Match.object_like(
+                        {
+                            "ExpirationInDays": 90,
+                            "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                            "Status": "Enabled",
+                        }
+                    ),
+                    {"ExpiredObjectDeleteMarker": True, "Id": "remove-expired-delete-markers", "Status": "Enabled"},
+                ],
             },
         },
     )
+
+
+def test_every_bucket_is_versioned_with_noncurrent_versions_expiring(template: Template) -> None:
+    # GIVEN the synthesized template
+    # WHEN its buckets are read
+    buckets = template.find_resources("AWS::S3::Bucket")
+    # THEN each is versioned, and each of its expiring rules also expires noncurrent versions, so cost stays flat
+    for logical, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["VersioningConfiguration"] == {"Status": "Enabled"}, logical
+        expiring = [rule for rule in props["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in rule]
+        assert expiring and all("NoncurrentVersionExpiration" in rule for rule in expiring), logical
+
+
+def test_object_lock_locks_the_log_bucket_alone_in_governance_mode() -> None:
+    # GIVEN objectLockDays=30 with the logs kept on destroy
+    _stack, locked = cached_synth((("objectLockDays", 30), ("keepLogsOnDestroy", True)))
+    # WHEN its buckets are read
+    buckets = locked.find_resources("AWS::S3::Bucket")
+    with_lock = {
+        logical: bucket["Properties"]["ObjectLockConfiguration"]
+        for logical, bucket in buckets.items()
+        if bucket["Properties"].get("ObjectLockEnabled")
+    }
+    # THEN only the log bucket has Object Lock, 30 days of governance retention by default
+    assert list(with_lock) == ["LogArchiveBucket6951A440"]
+    assert with_lock["LogArchiveBucket6951A440"] == {
+        "ObjectLockEnabled": "Enabled",
+        "Rule": {"DefaultRetention": {"Days": 30, "Mode": "GOVERNANCE"}},
+    }
 
 
 def test_every_bucket_is_private_encrypted_and_tls_only(template: Template) -> None:
@@ -347,6 +389,8 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
         "REPORT_PREFIX": "reports/",
         "WINDOW_DAYS": "1",
         "NOTIFY_WHEN_CLEAN": "false",
+        "SOURCE": "cloudtrail",
+        "MORE_QUERIES": "",
         "BUCKETS_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/BucketsQuery"), "NamedQueryId"]},
         "DAILY_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DailyQuery"), "NamedQueryId"]},
         "ACCEPTED_FINDINGS": "[]",
@@ -388,11 +432,11 @@ def test_function_logs_to_its_own_group_kept_for_the_retention(stack: cdk.Stack,
 def test_schedule_invokes_the_function_with_retries(stack: cdk.Stack, template: Template) -> None:
     # GIVEN the synthesized template
     # WHEN its schedule rule is looked up
-    # THEN the rule invokes the function daily, retrying twice within six hours
+    # THEN the rule invokes the function daily, retrying twice within six hours, keeping what it cannot deliver
     template.has_resource_properties(
         "AWS::Events::Rule",
         {
-            "ScheduleExpression": "rate(1 day)",
+            "ScheduleExpression": "cron(0 1 * * ? *)",
             "State": "ENABLED",
             "Targets": [
                 Match.object_like(
@@ -497,7 +541,12 @@ def test_function_may_write_reports_and_release_markers_only_under_the_report_pr
                         {
                             "Sid": "ReportsAndMarkers",
                             "Effect": "Allow",
-                            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+                            "Action": [
+                                "s3:AbortMultipartUpload",
+                                "s3:DeleteObject",
+                                "s3:GetObject",
+                                "s3:PutObject",
+                            ],
                             "Resource": {"Fn::Join": ["", [arn_of(results), "/reports/*"]]},
                         }
                     ]
@@ -577,7 +626,7 @@ def test_alert_emails_are_subscribed(variant: Template) -> None:
     variant.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
 
 
-@pytest.mark.parametrize("alarm", ["Alerting/FunctionErrors", "Alerting/MissedRun"])
+@pytest.mark.parametrize("alarm", ["Alerting/FunctionErrors", "Alerting/MissedRun", "Alerting/FailedRunsKept"])
 def test_alarms_notify_the_topic(stack: cdk.Stack, template: Template, alarm: str) -> None:
     # GIVEN the alarm
     found = template.find_resources("AWS::CloudWatch::Alarm")[logical_id(stack, alarm)]
@@ -614,6 +663,102 @@ def test_missed_run_alarm_fires_when_no_invocation_within_a_schedule_period(temp
             "EvaluationPeriods": 1,
         },
     )
+
+
+def test_only_this_stacks_alarms_may_publish_to_the_topic(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the topic's policy, which replaces SNS's default policy
+    _, policy = only(template, "AWS::SNS::TopicPolicy")
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    # WHEN its statements for CloudWatch are picked out
+    (allow,) = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    # THEN CloudWatch may publish to the topic, for this account's three alarms only
+    alarms = [
+        arn_of(logical_id(stack, f"Alerting/{name}")) for name in ("FunctionErrors", "MissedRun", "FailedRunsKept")
+    ]
+    assert allow["Effect"] == "Allow"
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Resource"] == {"Ref": logical_id(stack, "Alerting/Topic")}
+    assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}, "ArnLike": {"aws:SourceArn": alarms}}
+
+
+def test_cloudwatch_may_use_the_topic_key_only_for_this_accounts_alarms(template: Template) -> None:
+    # GIVEN the topic's key
+    _, key = only(template, "AWS::KMS::Key")
+    statements = key["Properties"]["KeyPolicy"]["Statement"]
+    # WHEN its statement for CloudWatch is picked out
+    (allow,) = [s for s in statements if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}]
+    # THEN it is conditioned on this account and on alarms of this account and region
+    assert allow["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:*"},
+    }
+
+
+def test_the_detector_runs_once_at_deploy_before_the_missed_run_alarm_exists(
+    stack: cdk.Stack, template: Template
+) -> None:
+    # GIVEN the deploy-time run and the missed-run alarm
+    first_run, resource = only(template, "Custom::AWS")
+    alarm = template.find_resources("AWS::CloudWatch::Alarm")[logical_id(stack, "Alerting/MissedRun")]
+    # WHEN the call it makes on create and the alarm's dependencies are read
+    create = resource["Properties"]["Create"]["Fn::Join"][1]
+    call = json.loads(create[0] + "FUNCTION" + create[2])
+    # THEN it invokes the detector asynchronously with an empty event (today's window), after its async settings,
+    # and only once (a fixed physical ID, no update call); the alarm is created after it
+    assert create[1] == {"Ref": logical_id(stack, "Detector/Function")}
+    assert call["service"] == "Lambda" and call["action"] == "Invoke"
+    assert call["parameters"] == {"FunctionName": "FUNCTION", "InvocationType": "Event", "Payload": "{}"}
+    assert "Update" not in resource["Properties"]
+    assert logical_id(stack, "Detector/Function/EventInvokeConfig") in resource["DependsOn"]
+    assert first_run in alarm["DependsOn"]
+
+
+def test_the_deploy_time_run_may_invoke_the_detector_and_nothing_else(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the deploy-time run's policy
+    _, policy = only(template, "AWS::IAM::Policy", {"PolicyName": Match.string_like_regexp("FirstRun")})
+    # WHEN its statements are read
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    # THEN it may invoke the detector function alone
+    assert statement["Action"] == "lambda:InvokeFunction"
+    assert statement["Resource"] == arn_of(logical_id(stack, "Detector/Function"))
+
+
+def test_a_run_that_fails_every_attempt_is_kept_in_an_encrypted_queue(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the failed-runs queue
+    queue = logical_id(stack, "Detector/FailedRuns")
+    # WHEN the function's async settings, the schedule and the queue are looked up
+    _, config = only(template, "AWS::Lambda::EventInvokeConfig")
+    props = config["Properties"]
+    # THEN an asynchronous invocation (scheduled or the deploy-time one) that fails three times is sent there
+    assert props["FunctionName"] == {"Ref": logical_id(stack, "Detector/Function")}
+    assert props["Qualifier"] == "$LATEST"
+    assert props["DestinationConfig"] == {"OnFailure": {"Destination": arn_of(queue)}}
+    assert (props["MaximumRetryAttempts"], props["MaximumEventAgeInSeconds"]) == (2, 21600)
+    # AND the schedule target keeps an event it could not deliver there too
+    _, rule = only(template, "AWS::Events::Rule")
+    (target,) = rule["Properties"]["Targets"]
+    assert target["DeadLetterConfig"] == {"Arn": arn_of(queue)}
+    # AND the queue is encrypted, TLS-only and keeps a message for 14 days
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"SqsManagedSseEnabled": True, "MessageRetentionPeriod": 14 * 86400}
+    )
+    _, policy = only(template, "AWS::SQS::QueuePolicy")
+    denies = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+    assert [s["Condition"] for s in denies] == [{"Bool": {"aws:SecureTransport": "false"}}]
+
+
+def test_a_kept_failed_run_raises_an_alarm(stack: cdk.Stack, template: Template) -> None:
+    # GIVEN the failed-runs alarm
+    alarm = template.find_resources("AWS::CloudWatch::Alarm")[logical_id(stack, "Alerting/FailedRunsKept")]
+    props = alarm["Properties"]
+    # WHEN its metric and actions are read
+    # THEN it fires as soon as one message waits in the queue, and tells the topic
+    assert props["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert props["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": [logical_id(stack, "Detector/FailedRuns"), "QueueName"]}}
+    ]
+    assert (props["Threshold"], props["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert props["AlarmActions"] == [{"Ref": logical_id(stack, "Alerting/Topic")}]
 
 
 # --- the template as a whole ------------------------------------------------------------------------------------

@@ -1,80 +1,56 @@
-"""Delivering one window's result: the full report in S3, the window's email marker, and the email itself."""
+"""Delivering one window's email, at least once per window.
+
+The marker (`detector.aws.marker`) records the claim before publishing and the sent state after, so a run that dies
+or fails in between leaves a claim that a later run takes over: no window is skipped for good, and the worst case is
+one duplicate email.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from detector.aws.email import body, subject
 from detector.aws.event import Request
-from detector.aws.location import MARKER, REPORT_CSV, REPORT_JSON, ReportLocation
+from detector.aws.location import ReportLocation
+from detector.aws.marker import SENT, claim, mark_sent, marker_body, release
 from detector.core.findings import Report
 
 logger = logging.getLogger(__name__)
 
 
-def write_report(s3: Any, report: Report, location: ReportLocation) -> None:
-    for name, text, content_type in (
-        (REPORT_JSON, report.to_json(), "application/json; charset=utf-8"),
-        (REPORT_CSV, report.to_csv(), "text/csv; charset=utf-8"),
-    ):
-        s3.put_object(
-            Bucket=location.bucket, Key=location.key(name), Body=text.encode("utf-8"), ContentType=content_type
-        )
-
-
-def claim_notification(s3: Any, location: ReportLocation, request: Request, findings: int) -> bool:
-    """Creates the window's marker only if it is absent (S3 conditional write); `force` overwrites it."""
-    marker = {
-        "window": request.window.to_dict(),
-        "trigger": request.trigger,
-        "event_id": request.event_id,
-        "forced": request.force,
-        "findings": findings,
-        "claimed_at": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    condition = {} if request.force else {"IfNoneMatch": "*"}
-    try:
-        s3.put_object(
-            Bucket=location.bucket,
-            Key=location.key(MARKER),
-            Body=json.dumps(marker).encode("utf-8"),
-            ContentType="application/json",
-            **condition,
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "PreconditionFailed":
-            return False
-        raise
-    return True
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def notify_once(
-    s3: Any, sns: Any, *, topic_arn: str, report: Report, location: ReportLocation, request: Request, account: str
+    s3: Any,
+    sns: Any,
+    *,
+    topic_arn: str,
+    report: Report,
+    location: ReportLocation,
+    request: Request,
+    account: str,
+    clock: Callable[[], datetime] = utc_now,
 ) -> bool:
-    """Emails the window unless it was already emailed; a failed publish releases the marker for a retry."""
+    """Emails the window unless another run sent or is sending it; True when this run published."""
     window = report.window
     email_subject, email_body = subject(report, account), body(report, location, account)
-    if not claim_notification(s3, location, request, len(report.findings)):
-        logger.info(
-            "window %s..%s was already emailed (%s); not sending again",
-            window.since,
-            window.until,
-            location.uri(MARKER),
-        )
+    claimed_at = clock()
+    claim_etag = claim(s3, location, request, len(report.findings), claimed_at)
+    if claim_etag is None:
         return False
     try:
         message_id = sns.publish(TopicArn=topic_arn, Subject=email_subject, Message=email_body)["MessageId"]
     except Exception:
-        logger.exception(
-            "publishing to %s failed for window %s..%s; releasing the marker", topic_arn, window.since, window.until
-        )
-        s3.delete_object(Bucket=location.bucket, Key=location.key(MARKER))
+        logger.exception("publishing to %s failed for window %s..%s", topic_arn, window.since, window.until)
+        release(s3, location, claim_etag)
         raise
+    sent = marker_body(request, len(report.findings), state=SENT, claimed_at=claimed_at, message_id=message_id)
+    mark_sent(s3, location, claim_etag, sent)
     logger.info(
         "window %s..%s: %d findings, report %s, message %s",
         window.since,

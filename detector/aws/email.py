@@ -1,6 +1,7 @@
 """The email a run sends: a summary that fits SNS, pointing at the full report in S3.
 
-Plain functions of a `Report`, so tests and the README render exactly what owners receive.
+Plain functions of a `Report`, so tests and the README render exactly what owners receive. Every value taken from the
+logs is shown with `one_line`: a user agent or ARN cannot add lines, terminal escapes or bidirectional overrides.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from detector.aws import email_sections
 from detector.aws.location import REPORT_HTML, ReportLocation
 from detector.core import reasons
 from detector.core.findings import Finding, Report
+from detector.core.text import one_line
 from detector.core.window import Window
 
 SUBJECT_MAX_CHARS = 99
@@ -108,7 +110,8 @@ def body(
 def _head(report: Report, location: ReportLocation, account: str) -> str:
     window = report.window
     total = len(report.findings)
-    lines = [f"Legacy S3 clients in account {account}, {window.since} to {window.until} (UTC days, both included).", ""]
+    days = f"{window.since} to {window.until} (UTC days, both included)"
+    lines = [f"Legacy S3 clients in account {one_line(account)}, {days}.", ""]
     if total:
         noun = "finding" if total == 1 else "findings"
         counts = ", ".join(f"{count} {reason}" for reason, count in reason_counts(report))
@@ -146,6 +149,7 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
     fields = [
         ("source IP", finding.source_ip or "unknown"),
         ("traced to", finding.source),
+        ("logged in", finding.log_source),
         ("client", client),
         ("user agent", finding.user_agent or "(none sent)"),
         ("reasons", ", ".join(sorted(finding.reasons, key=reasons.rank))),
@@ -155,8 +159,8 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         ("buckets", ", ".join(buckets) + (f" and {more_buckets} more" if more_buckets else "")),
         ("what to do", finding.hint()),
     ]
-    head = f"{number}. {email_sections.mark(finding)}{finding.principal_arn}"
-    return [head] + [f"{indent}{label:<11} {value}" for label, value in fields if value]
+    lines = [f"{number}. {email_sections.mark(finding)}{one_line(finding.principal_arn)}"]
+    return lines + [f"{indent}{label:<11} {one_line(value)}" for label, value in fields if value]
 
 
 def _more(count: int) -> str:

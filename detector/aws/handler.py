@@ -56,10 +56,10 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     session = boto3.session.Session()
     athena = session.client("athena", config=BOTO_CONFIG)
     views = {name: saved_query(athena, query_id) for name, query_id in view_queries(config).items() if query_id}
-    budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000)
+    budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000) / len(config.detection_queries)
     outcome = run_detection(
         AthenaEngine(athena, config.workgroup, timeout_seconds=budget),
-        saved_query(athena, config.named_query_id),
+        {source: saved_query(athena, query_id) for source, query_id in config.detection_queries.items()},
         request,
         s3=session.client("s3", config=BOTO_CONFIG),
         sns=session.client("sns", config=BOTO_CONFIG),

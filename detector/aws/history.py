@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from detector.aws.location import REPORT_JSON, ReportLocation
+from detector.aws.location import REPORT_JSON, SEEN, ReportLocation
 from detector.core import baseline
 
 logger = logging.getLogger(__name__)
@@ -72,13 +72,14 @@ def read_previous(s3: Any, location: ReportLocation) -> Found:
     latest = pointer if _days(pointer.get("window")) != here else pointer.get("previous")
     if not latest:
         return Found(pointer, compare=True)
-    return _read_report(s3, location, pointer, str(latest.get("report")))
+    return _read_report(s3, location, pointer, latest)
 
 
-def _read_report(s3: Any, location: ReportLocation, pointer: dict[str, Any], key: str) -> Found:
-    uri = f"s3://{location.bucket}/{key}"
+def _read_report(s3: Any, location: ReportLocation, pointer: dict[str, Any], latest: dict[str, Any]) -> Found:
+    """The latest report's seen.json, or its report.json when it has none; named by its report.json."""
+    uri = f"s3://{location.bucket}/{latest.get('report')}"
     try:
-        data = _get_json(s3, location.bucket, key)
+        data = _get_json(s3, location.bucket, str(latest.get("seen") or latest.get("report")))
         if data is None:
             raise ValueError("it is gone (expired, or deleted)")
         return Found(pointer, compare=True, previous=baseline.previous_report(data, uri))
@@ -95,8 +96,8 @@ def remember(s3: Any, location: ReportLocation, found: Found) -> None:
     if _older_than_latest(_days(here), pointer):
         return
     before = pointer if pointer and _days(pointer.get("window")) != _days(here) else (pointer or {}).get("previous")
-    entry = {"window": here, "report": location.key(REPORT_JSON)}
-    previous = {"window": before["window"], "report": before["report"]} if before else None
+    entry = {"window": here, "report": location.key(REPORT_JSON), "seen": location.key(SEEN)}
+    previous = {key: before[key] for key in ("window", "report", "seen") if key in before} if before else None
     s3.put_object(
         Bucket=location.bucket,
         Key=location.pointer_key,

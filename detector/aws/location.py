@@ -10,6 +10,8 @@ from detector.core.window import Window
 REPORT_JSON = "report.json"
 REPORT_CSV = "report.csv"
 REPORT_HTML = "report.html"
+SEEN = "seen.json"
+"""What the next run compares with: each finding's principal, client and reasons, a fraction of report.json."""
 POINTER = "latest.json"
 """Beside the window folders: which window's report is the latest, and the one before it (`detector.aws.history`)."""
 MARKER = "notified.json"

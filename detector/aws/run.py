@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from detector.aws.delivery import notify_once, write_report
+from detector.aws.delivery import notify_once
 from detector.aws.event import Request
 from detector.aws.history import remember
 from detector.aws.location import ReportLocation
+from detector.aws.report_files import write_report
 from detector.aws.review import review, view_runner, write_page
 from detector.aws.trace import EC2Client, trace_sources
 from detector.core import accepted
 from detector.core.config import FunctionConfig
-from detector.core.engine import Engine, Row
-from detector.core.findings import Finding, Report
+from detector.core.engine import Engine
+from detector.core.findings import Finding, Report, ranked
 from detector.core.window import Window
 
 logger = logging.getLogger(__name__)
-
-START_ATTEMPTS = 3
-START_RETRY_SECONDS = 10.0
-"""After boto3's own retries: the running-query quota frees up as other queries finish."""
 
 
 @dataclass(frozen=True)
@@ -46,56 +40,35 @@ class Outcome:
         }
 
 
-def run_query(
-    engine: Engine,
-    sql: str,
-    parameters: Sequence[str],
-    *,
-    attempts: int = START_ATTEMPTS,
-    retry_seconds: float = START_RETRY_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
-) -> list[Row]:
-    """The engine's rows; a start refused for too many running queries is tried again, later."""
-    attempt = 1
-    while True:
-        try:
-            return engine.run(sql, parameters)
-        except ClientError as error:
-            if not _start_throttled(error) or attempt >= attempts:
-                raise
-            logger.warning("Athena refused to start the query (attempt %d of %d): %s", attempt, attempts, error)
-            sleep(retry_seconds * attempt)
-            attempt += 1
-
-
-def _start_throttled(error: ClientError) -> bool:
-    code = error.response.get("Error", {}).get("Code")
-    return bool(error.operation_name == "StartQueryExecution" and code == "TooManyRequestsException")
-
-
 def find(
     engine: Engine,
-    sql: str,
+    sql: str | Mapping[str, str],
     request: Request,
     *,
     workgroup: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Report:
-    """The window's findings, traced to their senders when `ec2_for_region` is given."""
+    """The window's findings, traced to their senders when `ec2_for_region` is given. `sql` is the detection
+    query, or each deployed source's: their findings are merged, each naming its source."""
     window = request.window
-    try:
-        rows = run_query(engine, sql, window.parameters(), sleep=sleep)
-    except Exception:
-        logger.exception(
-            "detection query failed for window %s..%s (workgroup %s, %s run)",
-            window.since,
-            window.until,
-            workgroup,
-            request.trigger,
-        )
-        raise
-    findings = [Finding.from_row(row) for row in rows]
+    queries: dict[str | None, str] = {None: sql} if isinstance(sql, str) else {name: text for name, text in sql.items()}
+    findings: list[Finding] = []
+    for source, text in queries.items():
+        try:
+            rows = engine.run(text, window.parameters())
+        except Exception:
+            logger.exception(
+                "detection query%s failed for window %s..%s (workgroup %s, %s run)",
+                f" over {source}" if source else "",
+                window.since,
+                window.until,
+                workgroup,
+                request.trigger,
+            )
+            raise
+        findings += [replace(Finding.from_row(row), log_source=source) for row in rows]
+    if len(queries) > 1:
+        findings = ranked(findings)
     if ec2_for_region is not None:
         findings = trace_sources(findings, ec2_for_region)
     return Report(window=window, findings=findings)
@@ -103,7 +76,7 @@ def find(
 
 def run_detection(
     engine: Engine,
-    sql: str,
+    sql: str | Mapping[str, str],
     request: Request,
     *,
     s3: Any,
@@ -112,7 +85,6 @@ def run_detection(
     account: str,
     region: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
-    sleep: Callable[[float], None] = time.sleep,
     views: Mapping[str, str] | None = None,
     view_engine: Callable[[], Engine] | None = None,
     today: date | None = None,
@@ -122,7 +94,7 @@ def run_detection(
     SQL; `view_engine` makes the engine for each, so its time is what the invocation has left."""
     window = request.window
     location = ReportLocation(config.report_bucket, config.report_prefix, window, region)
-    report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region, sleep=sleep)
+    report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region)
     report, found = review(
         report,
         run_view=view_runner(

@@ -7,6 +7,7 @@ to another host or address is still recurring. The previous report is any report
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
@@ -76,6 +77,27 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "resolved": [seen.to_dict() for seen in self.resolved]}
+
+
+def seen_json(report: Report) -> str:
+    """What a later run compares with, in the shape `previous_report` reads: each finding as `Seen`."""
+    data = {
+        "window": report.window.to_dict(),
+        "findings": [_seen(f).to_dict() for f in report.findings],
+        "accepted": [{"finding": _seen(a.finding).to_dict()} for a in report.accepted],
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _seen(finding: Finding) -> Seen:
+    return Seen(
+        finding.principal_arn,
+        finding.user_agent,
+        finding.client,
+        finding.client_version,
+        list(finding.reasons),
+        finding.last_seen,
+    )
 
 
 def previous_report(data: Any, source: str) -> PreviousReport:

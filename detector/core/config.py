@@ -10,12 +10,22 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
-FUNCTION_MEMORY_MB = 256
+FUNCTION_MEMORY_MB = 512
+"""Sized from a measurement: a run with 50,000 findings peaks at about 140 MiB of traced memory
+(tests/test_report_memory.py), under half of this beside the interpreter and boto3."""
 FUNCTION_TIMEOUT_SECONDS = 900
 """Lambda's maximum; the workgroup's scan cutoff keeps a query well inside it."""
 
 TAIL_SECONDS = 90
-"""Time kept after the query for the in-code start retries, writing the report and publishing."""
+"""Time kept after the query for writing the report and publishing; start retries come out of the query's budget."""
+
+
+SOURCE_CHOICES: dict[str, tuple[str, ...]] = {
+    "cloudtrail": ("cloudtrail",),
+    "access-logs": ("access_logs",),
+    "both": ("cloudtrail", "access_logs"),
+}
+"""The `source` setting's values, and the sources (`detector/sources/<name>.py`) each deploys, in run order."""
 
 
 class InvalidConfig(ValueError):
@@ -33,12 +43,30 @@ class FunctionConfig:
     window_days: int
     report_prefix: str = ""
     notify_when_clean: bool = False
+    source: str = "cloudtrail"
+    """The source whose detection query `named_query_id` is."""
+    more_queries: str = ""
+    """The other deployed sources' detection queries, `source=named-query-id` comma-separated, run the same way."""
+
     buckets_query_id: str = ""
-    """The saved buckets view; empty: the report says the view is missing."""
+    """The saved buckets view over `source`'s logs; empty: the report says the view is missing."""
     daily_query_id: str = ""
     """The saved daily counts behind the report's trend; empty: the report says they are missing."""
     accepted_findings: str = "[]"
     """The `acceptedFindings` entries as JSON (`detector.core.accepted.encode`)."""
+
+    @property
+    def detection_queries(self) -> dict[str, str]:
+        """Source -> its saved detection query, `source` first; raises InvalidConfig for a malformed MORE_QUERIES."""
+        queries = {self.source: self.named_query_id}
+        for pair in filter(None, self.more_queries.split(",")):
+            source, equals, query_id = pair.partition("=")
+            if not equals or not source or not query_id or source in queries:
+                raise InvalidConfig(
+                    f"MORE_QUERIES={self.more_queries!r}: expected distinct source=named-query-id pairs"
+                )
+            queries[source] = query_id
+        return queries
 
     def to_environ(self) -> dict[str, str]:
         return {field.name.upper(): _text(getattr(self, field.name)) for field in fields(self)}
@@ -54,7 +82,9 @@ class FunctionConfig:
             name = field.name.upper()
             if name in environ:
                 values[field.name] = _parse(name, environ[name], field.type)
-        return cls(**values)
+        config = cls(**values)
+        config.detection_queries  # noqa: B018 - checks MORE_QUERIES now, not halfway through a run
+        return config
 
 
 def _text(value: object) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import textwrap
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import TYPE_CHECKING, Any, TextIO
 
 from detector.core import hints, reasons
+from detector.core.text import csv_cell, printable
 from detector.core.window import Window
 
 if TYPE_CHECKING:
@@ -20,7 +22,7 @@ if TYPE_CHECKING:
 
 LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
 COUNT_FIELDS = ("requests", "sigv2_requests", "legacy_tls_requests", "failed_requests")
-OPTIONAL_FIELDS = ("source", "status")
+OPTIONAL_FIELDS = ("source", "log_source", "status")
 """Left out of a finding's JSON when not set."""
 
 
@@ -50,6 +52,9 @@ class Finding:
     first_seen: str
     last_seen: str
     source: str | None = None
+    """What sent the requests, when traced (`detector.aws.trace`)."""
+    log_source: str | None = None
+    """The log the finding was read from (`cloudtrail`, `access_logs`), when the run names it."""
     status: str | None = None
     """`new` or `recurring` against the previous report, when the run compared with one (`detector.core.baseline`)."""
 
@@ -161,17 +166,40 @@ class Report:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        buffer = io.StringIO()
+        self.write_json(buffer)
+        return buffer.getvalue()
+
+    def write_json(self, stream: TextIO) -> None:
+        """The JSON report, written one finding at a time so a large report is never whole in memory."""
+        head = json.dumps(replace(self, findings=[]).to_dict(), indent=2, ensure_ascii=False)
+        before, empty, after = head.partition('"findings": []')
+        if not self.findings or not empty:
+            stream.write(head + "\n")
+            return
+        stream.write(before + '"findings": [')
+        for number, finding in enumerate(self.findings):
+            text = json.dumps(finding.to_dict(), indent=2, ensure_ascii=False)
+            stream.write(("," if number else "") + "\n" + textwrap.indent(text, "    "))
+        stream.write("\n  ]" + after + "\n")
 
     def to_csv(self) -> str:
-        """One line per finding; list fields joined with spaces."""
-        names = [f.name for f in fields(Finding)] + ["hint"]
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=names, lineterminator="\n")
-        writer.writeheader()
+        self.write_csv(buffer)
+        return buffer.getvalue()
+
+    def write_csv(self, stream: TextIO) -> None:
+        """One line per finding; list fields joined with spaces. Every cell is attacker-controlled text made safe:
+        no formula a spreadsheet would run, no control character a terminal would act on."""
+        names = [f.name for f in fields(Finding)] + ["hint"]
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(names)
         for finding in self.findings:
             row = {name: getattr(finding, name) for name in names[:-1]}
             row.update({name: " ".join(row[name]) for name in LIST_FIELDS})
             row["hint"] = finding.hint()
-            writer.writerow(row)
-        return buffer.getvalue()
+            writer.writerow([_cell(row[name]) for name in names])
+
+
+def _cell(value: object) -> object:
+    return csv_cell(printable(value)) if isinstance(value, str) else value

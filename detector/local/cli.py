@@ -11,16 +11,25 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TransferSpeedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
-from detector.aws.trace import ec2_clients, trace_sources
 from detector.core import reasons
 from detector.core.findings import Report
+from detector.core.text import one_line
 from detector.core.window import Window, WindowError
-from detector.local import cost
-from detector.local.discovery import UsageError
+from detector.local import buckets, cost
+from detector.local.discovery import S3_SCHEME, UsageError
 from detector.local.report_options import (
     FORMATS,
     add_report_options,
@@ -50,6 +59,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find S3 clients that sign with SigV2, run outdated SDKs or use TLS 1.0/1.1.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    add_scan_parser(commands)
+    cost_parser = commands.add_parser(
+        "cost",
+        help="estimate the deployed detector's monthly cost",
+        description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
+        epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
+    )
+    cost_parser.add_argument(
+        "--events-per-day", type=float, required=True, help="S3 requests a day (data events, or access-log records)"
+    )
+    cost_parser.add_argument("--source", choices=cost.SOURCES, default=cost.CLOUDTRAIL, help="the logs read")
+    cost_parser.add_argument(
+        "--records-per-log-object",
+        type=float,
+        default=cost.RECORDS_PER_LOG_OBJECT,
+        help="access-log records S3 delivers in one object (Athena GETs each object)",
+    )
+    cost_parser.add_argument("--days", type=int, default=90, help="days of logs kept (logRetentionDays)")
+    cost_parser.add_argument("--runs-per-day", type=float, default=1, help="scheduled runs a day")
+    cost_parser.add_argument("--window-days", type=int, default=1, help="days each run scans (windowDays)")
+    cost_parser.add_argument("--regions", type=int, default=1, help="regions the events come from")
+    buckets.add_parser(commands)
+    return parser
+
+
+def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan_parser = commands.add_parser(
         "scan",
         help="scan downloaded CloudTrail log files",
@@ -57,11 +92,31 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan_parser.add_argument("paths", nargs="+", metavar="PATH", help="log tree, folder or file")
-    scan_parser.add_argument("--since", type=iso_date, help="first day to scan, YYYY-MM-DD (UTC)")
-    scan_parser.add_argument("--until", type=iso_date, help="last day to scan, YYYY-MM-DD (UTC), included")
+    scan_parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of a trail's logs"
+    )
+    scan_parser.add_argument(
+        "--since",
+        type=iso_date,
+        help="first day of events to report, YYYY-MM-DD (UTC); by event time, whatever day the file was delivered",
+    )
+    scan_parser.add_argument(
+        "--until",
+        type=iso_date,
+        help="last day of events to report, YYYY-MM-DD (UTC), included; by event time, so the files delivered "
+        "the day after are read too",
+    )
     scan_parser.add_argument("--format", choices=FORMATS, default="table")
     add_report_options(scan_parser)
+    scan_parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="keep each log file's events here as Parquet; the next scan reads them instead of the files "
+        "(a file that changed is read again)",
+    )
+    scan_parser.add_argument("--profile", help="AWS profile for s3:// paths (default: the usual credential chain)")
+    scan_parser.add_argument("--region", help="AWS region for s3:// paths")
     scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
     scan_parser.add_argument(
         "--trace",
@@ -69,18 +124,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="name the instance, interface, role session or user behind each finding "
         "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
     )
-    cost_parser = commands.add_parser(
-        "cost",
-        help="estimate the deployed detector's monthly cost",
-        description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
-        epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
-    )
-    cost_parser.add_argument("--events-per-day", type=float, required=True, help="S3 data events a day")
-    cost_parser.add_argument("--days", type=int, default=90, help="days of logs kept (logRetentionDays)")
-    cost_parser.add_argument("--runs-per-day", type=float, default=1, help="scheduled runs a day")
-    cost_parser.add_argument("--window-days", type=int, default=1, help="days each run scans (windowDays)")
-    cost_parser.add_argument("--regions", type=int, default=1, help="regions the events come from")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,30 +131,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "cost":
         return run_cost(args, parser)
+    if args.command == "buckets":
+        return buckets.run(args)
     errors = Console(stderr=True)
     try:
+        check_output(args.output)
         previous = read_baseline(args.baseline)
         window = Window(args.since, args.until)
-        report = run_scan(args.paths, window, errors, views=needs_views(args.format, args.by))
+        report = run_scan(args, window, errors)
     except (UsageError, WindowError) as error:
-        errors.print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        say(errors, "error:", "bold red", str(error))
         return EXIT_USAGE
     for skipped in report.files_skipped:
-        errors.print(f"[yellow]skipped[/] {skipped.path}: {skipped.error}", highlight=False, soft_wrap=True)
+        say(errors, "skipped", "yellow", f"{skipped.path}: {skipped.error}")
     if not report.files_scanned and not report.files_skipped:
         span = window.to_dict()
-        errors.print(
-            f"[yellow]note:[/] no log file is dated inside the window {span['since'] or 'start'} .. "
-            f"{span['until'] or 'end'}; files dated outside it are not opened",
-            highlight=False,
-            soft_wrap=True,
+        say(
+            errors,
+            "note:",
+            "yellow",
+            f"no log file is dated inside the window {span['since'] or 'start'} .. {span['until'] or 'end'}; "
+            "files dated outside it are not opened",
         )
     if args.trace:
+        from detector.aws.trace import ec2_clients, trace_sources  # noqa: PLC0415 - boto3 only when asked for
+
         report.findings = trace_sources(report.findings, ec2_clients())
     report = compared(report, previous)
     if not write_view(report, args.format, args.by, args.output, REPORT_WIDTH):
         write_report(report, args.format, args.output)
     return EXIT_OK
+
+
+def say(console: Console, label: str, style: str, message: str) -> None:
+    """A styled label, then the message as plain text: paths and values never become markup or control codes."""
+    console.print(Text.assemble((label, style), " ", one_line(message)), highlight=False, soft_wrap=True)
+
+
+def check_output(output: Path | None) -> None:
+    """Refuses, before any scanning, an --output the report could not be written to."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a folder; give the path of a file to write, e.g. {output / 'report'}")
+    if not output.parent.is_dir():
+        raise UsageError(f"--output {output}: the folder {output.parent} does not exist; create it first")
 
 
 def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -122,6 +186,8 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             runs_per_day=args.runs_per_day,
             window_days=args.window_days,
             regions=args.regions,
+            source=args.source,
+            records_per_log_object=args.records_per_log_object,
         )
     except ValueError as error:
         parser.error(str(error))
@@ -129,26 +195,53 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
-def run_scan(paths: Sequence[str], window: Window, console: Console, *, views: bool = False) -> Report:
-    """The scan with a progress bar on a terminal."""
-    with Progress(
+def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
+    """The scan of local paths or of s3:// prefixes, with a progress bar on a terminal."""
+    remote = [path.startswith(S3_SCHEME) for path in args.paths]
+    if any(remote) and not all(remote):
+        raise UsageError("give either local paths or s3:// prefixes, not both in one scan")
+    if any(remote):
+        return run_s3_scan(args, window, console)
+    with progress_bar(console, MofNCompleteColumn(), TextColumn("files")) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan(
+            args.paths,
+            window,
+            on_files=lambda total: progress.update(task, total=total),
+            on_progress=lambda done: progress.advance(task, done),
+            cache_dir=args.cache,
+            views=needs_views(args.format, args.by),
+        )
+
+
+def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
+    """The scan of s3:// prefixes, its progress in bytes."""
+    from detector.local.s3_scan import s3_client, scan_s3  # noqa: PLC0415 - boto3 only for an S3 scan
+
+    client = s3_client(args.profile, args.region)
+    with progress_bar(console, DownloadColumn(), TransferSpeedColumn()) as progress:
+        task = progress.add_task("scan", total=None)
+        return scan_s3(
+            args.paths,
+            window,
+            client,
+            on_total=lambda total: progress.update(task, total=total),
+            on_bytes=lambda done: progress.advance(task, done),
+            cache_dir=args.cache,
+            views=needs_views(args.format, args.by),
+        )
+
+
+def progress_bar(console: Console, *columns: ProgressColumn) -> Progress:
+    return Progress(
         TextColumn("scanning"),
         BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("files"),
+        *columns,
         TimeElapsedColumn(),
         console=console,
         transient=True,
         disable=not console.is_terminal,
-    ) as progress:
-        task = progress.add_task("scan", total=None)
-        return scan(
-            paths,
-            window,
-            on_files=lambda total: progress.update(task, total=total),
-            on_progress=lambda done: progress.advance(task, done),
-            views=views,
-        )
+    )
 
 
 def write_report(report: Report, format_: str, output: Path | None) -> None:
@@ -201,13 +294,14 @@ def print_table(report: Report, console: Console) -> None:
             client = f"{finding.client} {finding.client_version or ''}".strip()
         else:
             client = finding.user_agent.strip("[]") or "(no user agent)"
-        table.add_row(
-            str(finding.requests),
+        source = finding.source if traced else finding.source_ip
+        cells = (
             " ".join(finding.reasons),
             finding.of_which(),
-            Text(finding.principal_arn),
-            Text(finding.source or "") if traced else finding.source_ip or "",
-            Text(client),
-            Text(finding.hint()),
+            finding.principal_arn,
+            source or "",
+            client,
+            finding.hint(),
         )
+        table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
     console.print(table)

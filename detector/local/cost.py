@@ -1,7 +1,8 @@
-"""`python -m detector cost`: what the deployed detector costs a month, item by item, at list prices.
+"""`python -m detector cost`: what the deployed detector costs a month, item by item, at list prices, per source.
 
 Every price the estimate uses is defined here, once, with the page it comes from and the day it was checked:
 us-east-1 list prices, before free tiers (Lambda's and SNS's would make those lines $0 for most accounts).
+CloudTrail bills every data event; S3 server access logs cost only their storage and what Athena reads of them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from rich.table import Table
 
 from detector.core.config import FUNCTION_MEMORY_MB
 from detector.core.views import VIEW_QUERIES
-from detector.core.window import DELIVERY_LAG
 
 DAYS_PER_MONTH = 365 / 12
 PRICES_READ = "2026-11-27"
@@ -55,10 +55,31 @@ SNS_EMAILS = Price(2.00, 100_000, "email notifications", "https://aws.amazon.com
 
 PRICES = (DATA_EVENTS, ATHENA_SCANNED, S3_STANDARD, S3_PUT, S3_GET, LAMBDA_GB_SECONDS, LAMBDA_REQUESTS, SNS_EMAILS)
 
+ACCESS_LOG_DELIVERY_SOURCE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html"
+""""There is no charge for log delivery. You pay only for the storage of the log files." (same page)"""
+
+CLOUDTRAIL = "cloudtrail"
+ACCESS_LOGS = "access-logs"
+BOTH = "both"
+SOURCES = (CLOUDTRAIL, ACCESS_LOGS, BOTH)
+"""The `source` setting's values: the stack deploys one source or both."""
+
 GZIP_BYTES_PER_EVENT = 110
 """Log bytes an event adds in the bucket, measured on generated logs (`samples.generate`, 2026-11-27):
 `python -m bench --events 1000000` writes 1,000,000 events in 500 files of 2,000, 110,211,998 bytes gzipped.
 Smaller files compress a little worse: 113 bytes an event at 350 a file, 129 at 70 a file."""
+
+ACCESS_LOG_BYTES_PER_RECORD = 540
+"""Bytes an access-log record adds, plain text as S3 delivers it, measured on the generated logs
+(`python -m samples.access_logs`, 2026-12-01): the demo's 1,229 lines are 663,593 bytes, 200,000 requests 537.8 bytes
+a line. AWS's own example lines are 495-551 bytes; a long assumed-role requester and a UA 2.1 agent add to that."""
+
+RECORDS_PER_LOG_OBJECT = 3.0
+"""An assumption: S3 delivers access logs as a stream of small objects, and Athena GETs each one. The one published
+figure is a quiet site's ~1.4 KB an object, under 3 records (https://thomasguymer.co.uk/blog/2020/2020-04-10/);
+Yelp, at terabytes a day, still compacts a stream of tiny objects (its 2025-09-26 post as summarised at
+https://sysdesign-wiki.pages.dev/sources/2025-09-26-yelp-s3-server-access-logs-at-scale/). Busy buckets may batch
+more; count a day's objects under your destination prefix and pass `--records-per-log-object`."""
 
 FILES_PER_REGION_DAY = 24 * 60 // 5
 """CloudTrail delivers a region's events about every five minutes (../shared/REFERENCE.md section 3)."""
@@ -78,8 +99,14 @@ class Usage:
     window_days: int = 1
     regions: int = 1
     emails_per_run: int = 1
+    source: str = CLOUDTRAIL
+    records_per_log_object: float = RECORDS_PER_LOG_OBJECT
 
     def __post_init__(self) -> None:
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {', '.join(SOURCES)}, not {self.source!r}")
+        if self.records_per_log_object < 1:
+            raise ValueError(f"records per log object must be 1 or more, not {self.records_per_log_object}")
         if self.events_per_day < 0:
             raise ValueError(f"events per day must be 0 or more, not {self.events_per_day}")
         for name in ("days", "window_days", "regions"):
@@ -89,8 +116,34 @@ class Usage:
             raise ValueError("runs per day must be more than 0 and emails per run 0 or more")
 
     @property
+    def records_cloudtrail(self) -> bool:
+        return self.source in (CLOUDTRAIL, BOTH)
+
+    @property
+    def records_access_logs(self) -> bool:
+        return self.source in (ACCESS_LOGS, BOTH)
+
+    @property
+    def queries_per_run(self) -> int:
+        """One detection query per deployed source, and the views' queries over the first (`detector.core.views`)."""
+        return (2 if self.source == BOTH else 1) + len(VIEW_QUERIES)
+
+    def queries_over(self, source: str) -> int:
+        """The queries a run makes over one source's logs: its detection query, and the views' over the first."""
+        first = CLOUDTRAIL if self.records_cloudtrail else ACCESS_LOGS
+        return 1 + (len(VIEW_QUERIES) if source == first else 0)
+
+    @property
     def bytes_per_day(self) -> float:
         return self.events_per_day * GZIP_BYTES_PER_EVENT
+
+    @property
+    def access_log_bytes_per_day(self) -> float:
+        return self.events_per_day * ACCESS_LOG_BYTES_PER_RECORD
+
+    @property
+    def access_log_objects_per_day(self) -> float:
+        return self.events_per_day / self.records_per_log_object
 
     @property
     def files_per_day(self) -> float:
@@ -102,8 +155,8 @@ class Usage:
 
     @property
     def projected_days(self) -> int:
-        """Days of logs a run reads with partition projection: its window, and the next day for late deliveries."""
-        return min(self.window_days + DELIVERY_LAG.days, self.days)
+        """Days of logs a scheduled run reads with partition projection: the days delivered in its window."""
+        return min(self.window_days, self.days)
 
 
 def athena_query_cost(bytes_scanned: float) -> float:
@@ -132,46 +185,107 @@ class Estimate:
 
     @property
     def projection_saving(self) -> float:
-        (athena,) = (line for line in self.lines if line.item.startswith("Athena"))
-        return self.without_projection.monthly - athena.monthly
+        athena = sum(line.monthly for line in self.lines if line.item.startswith("Athena"))
+        return self.without_projection.monthly - athena
 
 
 def estimate(usage: Usage) -> Estimate:
+    """The month's lines for the usage's source, or both sources side by side; one function and one email."""
+    lines: list[Line] = []
+    without: list[Line] = []
+    if usage.records_cloudtrail:
+        lines += _cloudtrail_lines(usage)
+        without.append(
+            _athena(
+                "", usage, usage.days, usage.bytes_per_day, usage.files_per_day, queries=usage.queries_over(CLOUDTRAIL)
+            )
+        )
+    if usage.records_access_logs:
+        lines += _access_log_lines(usage)
+        without.append(
+            _athena(
+                "",
+                usage,
+                usage.days,
+                usage.access_log_bytes_per_day,
+                usage.access_log_objects_per_day,
+                queries=usage.queries_over(ACCESS_LOGS),
+            )
+        )
+    lines += _run_lines(usage)
+    runs = f" a run × {usage.runs_per_month:,.0f}"
+    reads = " + ".join(line.usage.removesuffix(runs) for line in without)
+    no_projection = Line(
+        f"Athena, no projection: {usage.days} days", reads + runs, sum(line.monthly for line in without)
+    )
+    return Estimate(tuple(lines), no_projection)
+
+
+def _cloudtrail_lines(usage: Usage) -> list[Line]:
     month = DAYS_PER_MONTH
     events = usage.events_per_day * month
     stored = usage.bytes_per_day * usage.days
-    runs = usage.runs_per_month
     deliveries = usage.files_per_day * month
-    emails = usage.emails_per_run * runs
-    gb_seconds = runs * LAMBDA_SECONDS_PER_RUN * FUNCTION_MEMORY_MB / 1024
-    lines = (
+    return [
         Line("CloudTrail data events", f"{events:,.0f} events", DATA_EVENTS.of(events)),
         Line("S3 log storage", f"{stored / 2**30:,.2f} GB, {usage.days} days", S3_STANDARD.of(stored)),
         Line("S3 log deliveries", f"{deliveries:,.0f} PUTs", S3_PUT.of(deliveries)),
-        _athena(f"Athena, projection: {usage.projected_days} days", usage, usage.projected_days),
+        _athena(
+            f"Athena, projection: {_days(usage.projected_days)}",
+            usage,
+            usage.projected_days,
+            usage.bytes_per_day,
+            usage.files_per_day,
+            queries=usage.queries_over(CLOUDTRAIL),
+        ),
+    ]
+
+
+def _access_log_lines(usage: Usage) -> list[Line]:
+    month = DAYS_PER_MONTH
+    stored = usage.access_log_bytes_per_day * usage.days
+    objects = usage.access_log_objects_per_day * month
+    return [
+        Line("Access-log delivery", f"{objects:,.0f} objects, free", 0.0),
+        Line("S3 access-log storage", f"{stored / 2**30:,.2f} GB, {usage.days} days", S3_STANDARD.of(stored)),
+        _athena(
+            f"Athena over access logs: {_days(usage.projected_days)}",
+            usage,
+            usage.projected_days,
+            usage.access_log_bytes_per_day,
+            usage.access_log_objects_per_day,
+            queries=usage.queries_over(ACCESS_LOGS),
+        ),
+    ]
+
+
+def _run_lines(usage: Usage) -> list[Line]:
+    runs = usage.runs_per_month
+    seconds = LAMBDA_SECONDS_PER_RUN * usage.queries_per_run
+    gb_seconds = runs * seconds * FUNCTION_MEMORY_MB / 1024
+    emails = usage.emails_per_run * runs
+    return [
         Line(
             "Lambda",
-            f"{runs:,.0f} runs × {LAMBDA_SECONDS_PER_RUN} s, {FUNCTION_MEMORY_MB} MB",
+            f"{runs:,.0f} runs × {seconds} s, {FUNCTION_MEMORY_MB} MB",
             LAMBDA_REQUESTS.of(runs) + LAMBDA_GB_SECONDS.of(gb_seconds),
         ),
         Line("SNS email", f"{emails:,.0f} emails", SNS_EMAILS.of(emails)),
-    )
-    return Estimate(lines, _athena(f"Athena, no projection: {usage.days} days", usage, usage.days))
+    ]
 
 
-QUERIES_PER_RUN = 1 + len(VIEW_QUERIES)
-"""A run's detection query and its views' queries (`detector.core.views`), each reading the same days."""
-
-
-def _athena(item: str, usage: Usage, days: int) -> Line:
-    """Runs reading `days` days of logs with each query: the bytes Athena bills and the GETs S3 bills."""
-    scanned = usage.bytes_per_day * days
-    gets = usage.files_per_day * days
+def _athena(
+    item: str, usage: Usage, days: int, bytes_per_day: float, objects_per_day: float, *, queries: int = 1
+) -> Line:
+    """Runs whose `queries` each read `days` days of logs: the bytes Athena bills and the GETs S3 bills."""
+    scanned = bytes_per_day * days
+    gets = objects_per_day * days
     runs = usage.runs_per_month
+    each = f"{_scanned(scanned)}, {gets:,.0f} GETs"
     return Line(
         item,
-        f"{_scanned(scanned)}, {gets:,.0f} GETs × {QUERIES_PER_RUN} queries × {runs:,.0f}",
-        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs * QUERIES_PER_RUN,
+        (f"{queries} × ({each})" if queries > 1 else each) + f" a run × {runs:,.0f}",
+        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs * queries,
     )
 
 
@@ -184,7 +298,7 @@ def print_estimate(usage: Usage, console: Console) -> None:
     """The month's lines, their total, then what Athena would cost without partition projection."""
     result = estimate(usage)
     table = Table(
-        title=f"Monthly cost at {usage.events_per_day:,.0f} S3 data events a day",
+        title=f"Monthly cost at {usage.events_per_day:,.0f} S3 requests a day, {SOURCE_TITLES[usage.source]}",
         caption=f"us-east-1 list prices of {PRICES_READ}, before free tiers; sources in --help",
     )
     table.add_column("Item")
@@ -200,9 +314,35 @@ def print_estimate(usage: Usage, console: Console) -> None:
     console.print(table)
     console.print(
         f"Partition projection saves ${_dollars(result.projection_saving)} a month here: "
-        f"each run reads {usage.projected_days} days of logs instead of all {usage.days}.",
+        f"each run reads {_days(usage.projected_days)} of logs instead of all {usage.days}.",
         highlight=False,
     )
+
+
+SOURCE_TITLES = {
+    CLOUDTRAIL: "CloudTrail data events",
+    ACCESS_LOGS: "S3 server access logs",
+    BOTH: "both sources",
+}
+
+COMPARED_VOLUMES = (100_000, 1_000_000, 10_000_000)
+
+
+def markdown_comparison() -> str:
+    """Each source's monthly total at 1e5, 1e6 and 1e7 requests a day (90 days kept, one run a day over one day),
+    as the README shows it; `make docs` renders it."""
+    lines = [
+        "| S3 requests a day | " + " | ".join(SOURCE_TITLES[source] for source in SOURCES) + " |",
+        "|---:|" + "---:|" * len(SOURCES),
+    ]
+    for volume in COMPARED_VOLUMES:
+        totals = [estimate(Usage(events_per_day=volume, source=source)).total for source in SOURCES]
+        lines.append(f"| {volume:,} | " + " | ".join(f"${_dollars(total)}" for total in totals) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
 
 
 def _dollars(amount: float) -> str:

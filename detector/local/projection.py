@@ -1,24 +1,48 @@
-"""Column projection: the record fields a query reads, so the local reader declares and converts only those.
+"""Column projection: the record fields a query reads, so the local reader decodes and converts only those.
 
-DuckDB converts every declared field of every record, whether a query reads it or not, so declaring only the
-fields a query names roughly halves the work. The view over the records keeps every column, the others NULL.
+Decoding a field costs whether a query reads it or not, so the reader decodes only the fields the query names,
+structs narrowed to the sub-fields named. A JSON-text field (`additionalEventData`, ...) that the query reads only
+through `json_extract_scalar(field, '$.key')` is narrowed further to those keys: the reader offers the text of an
+object holding only them, which gives every such extraction the answer the whole text gives. The view over the
+Arrow columns keeps every column of the table, with the same names and types; the others are NULL.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from dataclasses import field as dataclass_field
+from functools import cached_property
 
+import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
 from detector.sources.cloudtrail import COLUMNS
-from detector.sources.columns import JSON_TEXT, Field, Struct, duckdb_type
+from detector.sources.columns import JSON_TEXT, Array, Field, Map, Scalar, Struct, Type, duckdb_type
 
 TABLE = "cloudtrail"
 """The view the local reader offers the queries."""
 
-PARTITION_SOURCE_FIELDS: tuple[tuple[str, ...], ...] = (("recipientaccountid",), ("awsregion",), ("eventtime",))
-"""The view's partition columns fall back to these record fields for files outside the AWSLogs layout."""
+PARTITION_FALLBACKS = {"account": "recipientAccountId", "region": "awsRegion", "log_date": "eventTime"}
+"""The view's partition columns, and the record field each falls back to for files outside the AWSLogs layout."""
+
+PARTITION_SOURCE_FIELDS: tuple[tuple[str, ...], ...] = tuple((name.lower(),) for name in PARTITION_FALLBACKS.values())
+
+PARTITIONS = ("_account", "_region", "_log_date")
+"""Per-row copies of the file's path partitions (NULL outside the AWSLogs layout), coalesced in the view."""
+
+FALLBACK_SQL = {
+    "account": 'e."recipientAccountId"',
+    "region": 'e."awsRegion"',
+    "log_date": """replace(substr(e."eventTime", 1, 10), '-', '/')""",
+}
+
+STRING = pa.dictionary(pa.int32(), pa.string())
+"""Every string column: a file's values repeat (agents, ARNs, regions, event seconds), so a dictionary is smaller to
+ship between processes and cheaper to build from Python strings than plain strings (measured)."""
 
 
 def fields_read_by(sql: str) -> tuple[Field, ...]:
@@ -65,18 +89,92 @@ def _narrow_struct(field: Field, rests: Sequence[tuple[str, ...]]) -> Field:
     return field
 
 
-def select_list(fields: Sequence[Field], record: str) -> str:
-    """Every column of the table from a record of `fields`: JSON objects as text, structs cast back to their
-    full type (missing sub-fields NULL), fields not read NULL."""
-    read = {field.name: field for field in fields}
-    parts = []
-    for field in COLUMNS:
-        full_type = "VARCHAR" if field.type == JSON_TEXT else duckdb_type(field.type)
-        if field.name not in read:
-            expr = f"NULL::{full_type}"
-        elif read[field.name] != field or field.type == JSON_TEXT:
-            expr = f'CAST({record}."{field.name}" AS {full_type})'
-        else:
-            expr = f'{record}."{field.name}"'
-        parts.append(f"{expr} AS {field.name.lower()}")
-    return ", ".join(parts)
+def json_keys_read_by(sql: str, json_fields: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """For each JSON-text field used only as `json_extract_scalar(field, '$.key')`, the keys, in query order."""
+    wanted = {name.lower(): name for name in json_fields}
+    keys: dict[str, list[str]] = {name: [] for name in json_fields}
+    whole: set[str] = set()
+    for column in sqlglot.parse_one(sql, read="athena").find_all(exp.Column):
+        name = wanted.get(column.name.lower())
+        if name is None:
+            continue
+        parent = column.parent
+        key = _single_key(parent.expression) if isinstance(parent, exp.JSONExtractScalar) else None
+        if parent is None or parent.this is not column or key is None:
+            whole.add(name)
+        elif key not in keys[name]:
+            keys[name].append(key)
+    return {name: tuple(found) for name, found in keys.items() if name not in whole and found}
+
+
+def _single_key(path: exp.Expression | None) -> str | None:
+    """`key` of a `$.key` JSON path, else None."""
+    if not isinstance(path, exp.JSONPath):
+        return None
+    parts = path.expressions
+    if len(parts) == 2 and isinstance(parts[0], exp.JSONPathRoot) and isinstance(parts[1], exp.JSONPathKey):
+        key = parts[1].this
+        return key if isinstance(key, str) else None
+    return None
+
+
+def arrow_type(type_: Type, *, dictionary: bool = True) -> pa.DataType:
+    """Strings as dictionaries (JSON text too: narrowed texts repeat), except inside lists and maps."""
+    match type_:
+        case Scalar():
+            return STRING if dictionary else pa.string()
+        case Struct(fields):
+            return pa.struct([pa.field(f.name, arrow_type(f.type, dictionary=dictionary)) for f in fields])
+        case Array(element):
+            return pa.list_(arrow_type(element, dictionary=False))
+        case Map(value):
+            return pa.map_(pa.string(), arrow_type(value, dictionary=False))
+    raise TypeError(type_)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The record fields to decode and, for JSON-text fields read only by top-level key, those keys."""
+
+    fields: tuple[Field, ...]
+    json_keys: dict[str, tuple[str, ...]] = dataclass_field(default_factory=dict)
+
+    @classmethod
+    def for_query(cls, sql: str) -> Projection:
+        """`fields_read_by`, less a partition fallback field when the query reads neither it nor its column."""
+        named = {column.name.lower() for column in sqlglot.parse_one(sql, read="athena").find_all(exp.Column)}
+        unneeded = {name.lower() for column, name in PARTITION_FALLBACKS.items() if not {column, name.lower()} & named}
+        fields = tuple(f for f in fields_read_by(sql) if f.name.lower() not in unneeded)
+        return cls(fields, json_keys_read_by(sql, [f.name for f in fields if f.type == JSON_TEXT]))
+
+    @classmethod
+    def everything(cls) -> Projection:
+        return cls(COLUMNS)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        text = json.dumps([[asdict(f) for f in self.fields], sorted(self.json_keys.items())], sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @cached_property
+    def arrow_schema(self) -> pa.Schema:
+        columns = [pa.field(f.name, arrow_type(f.type)) for f in self.fields]
+        return pa.schema(columns + [pa.field(name, STRING) for name in PARTITIONS])
+
+    def view_sql(self, relation: str) -> str:
+        """`CREATE VIEW cloudtrail` over `relation`: every column of the table, typed as the table types it."""
+        read = {f.name: f for f in self.fields}
+        parts = []
+        for full in COLUMNS:
+            full_type = "VARCHAR" if full.type == JSON_TEXT else duckdb_type(full.type)
+            if full.name not in read:
+                expression = f"NULL::{full_type}"
+            elif read[full.name] != full or full.type == JSON_TEXT:
+                expression = f'CAST(e."{full.name}" AS {full_type})'
+            else:
+                expression = f'e."{full.name}"'
+            parts.append(f"{expression} AS {full.name.lower()}")
+        for (column, name), partition in zip(PARTITION_FALLBACKS.items(), PARTITIONS, strict=True):
+            fallback = FALLBACK_SQL[column] if name in read else "NULL::VARCHAR"
+            parts.append(f"coalesce(e.{partition}, {fallback}) AS {column}")
+        return f"CREATE OR REPLACE TEMP VIEW {TABLE} AS SELECT {', '.join(parts)} FROM {relation} AS e"

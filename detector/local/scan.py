@@ -1,18 +1,25 @@
-"""The local scan: find the log files, load them into DuckDB, run the detection query, report."""
+"""The local scan: find the log files, read them into DuckDB, run the detection query, report."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from detector.core import queries
 from detector.core.findings import Finding, Report
 from detector.core.views import add_views
 from detector.core.window import Window
-from detector.local.discovery import find_log_files
+from detector.local.cloudtrail_reader import CloudTrailSource
+from detector.local.discovery import discover
 from detector.local.loading import LocalCatalog
-from detector.local.projection import TABLE, fields_read_by
+from detector.local.projection import TABLE
 from detector.sources import cloudtrail
+
+
+def detection_sources() -> list[CloudTrailSource]:
+    """Each source the scan reads, decoding only what the detection query needs of it."""
+    return [CloudTrailSource.for_query(queries.render(queries.DETECTION, TABLE, source=cloudtrail.NAME))]
 
 
 def scan(
@@ -21,22 +28,36 @@ def scan(
     on_files: Callable[[int], None] = lambda total: None,
     on_progress: Callable[[int], None] = lambda n: None,
     *,
+    cache_dir: Path | None = None,
+    workers: int | None = None,
     views: bool = False,
 ) -> Report:
-    """Finds, loads and checks the log files under `paths`; the detection query gives the findings, and with `views`
-    the buckets and daily queries the report's views (each query reads the files again past the memory kept)."""
-    files, _pruned = find_log_files(paths, window)
-    on_files(len(files))
-    catalog = LocalCatalog(fields=fields_read_by(queries.render(queries.DETECTION, TABLE, source=cloudtrail.NAME)))
-    catalog.load(files, on_progress)
-    rows = catalog.run(queries.DETECTION, window) if catalog.files_scanned else []
+    """Finds, reads and checks the log files under `paths`; the detection query gives the findings, and with `views`
+    the buckets and daily queries the report's views."""
+    found = discover(paths, window)
+    on_files(len(found.files))
+    catalog = LocalCatalog(detection_sources(), workers=workers, cache_dir=cache_dir)
+    catalog.skipped.extend(found.skipped)
+    catalog.load(found.files, on_progress)
+    return report_of(catalog, window, views=views)
+
+
+def report_of(catalog: LocalCatalog, window: Window, *, views: bool = False) -> Report:
+    """The detection query over every source that had files, and what was scanned and skipped; with `views`, the
+    buckets and daily queries over the first source too (each reads the files again past the memory kept)."""
+    findings: list[Finding] = []
+    if catalog.files_scanned:
+        for source in catalog.sources:
+            rows = catalog.run(queries.DETECTION, window, source.name)
+            findings.extend(Finding.from_row(row) for row in rows)
     report = Report(
         window=window,
         files_scanned=catalog.files_scanned,
         events_scanned=catalog.events_scanned,
         files_skipped=sorted(catalog.skipped, key=lambda skipped: skipped.path),
-        findings=[Finding.from_row(row) for row in rows],
+        findings=findings,
     )
     if not views:
         return report
-    return add_views(report, lambda name: catalog.run(name, window) if catalog.files_scanned else [])
+    first = catalog.sources[0].name
+    return add_views(report, lambda name: catalog.run(name, window, first) if catalog.files_scanned else [])

@@ -1,0 +1,87 @@
+"""`scan --cache DIR`: each log file's projected events kept as Parquet, keyed by its name, version and projection.
+
+A file's version is its size and modification time (an S3 object's size, ETag and LastModified), so a changed file
+misses and is read again; so does every file when the query reads other fields. An entry is
+`<hash of the name>-<hash of version, projection, format>.parquet`; writing one removes the name's older entries.
+A file that was skipped keeps its reason in `<same name>.error` and is reported again without being read. Entries are
+written to a temporary name first, so a scan stopped half-way leaves no partial entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+FORMAT_VERSION = "1"
+PARQUET = ".parquet"
+ERROR = ".error"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where one log file's cached events (or its reason for being skipped) live."""
+
+    stem: Path
+    """`<dir>/<name hash>-<version hash>`, without suffix."""
+
+    @property
+    def data(self) -> Path:
+        return self.stem.with_name(self.stem.name + PARQUET)
+
+    @property
+    def error(self) -> Path:
+        return self.stem.with_name(self.stem.name + ERROR)
+
+
+def entry_for(cache_dir: Path, name: str, version: str, fingerprint: str) -> Entry:
+    name_hash = hashlib.sha256(name.encode()).hexdigest()[:20]
+    version_hash = hashlib.sha256(f"{version}\0{fingerprint}\0{FORMAT_VERSION}".encode()).hexdigest()[:20]
+    return Entry(cache_dir / name_hash[:2] / f"{name_hash}-{version_hash}")
+
+
+def file_version(path: str) -> str:
+    """A file's size and modification time: what changes when it is written again."""
+    status = Path(path).stat()
+    return f"{status.st_size}:{status.st_mtime_ns}"
+
+
+@dataclass(frozen=True)
+class Hit:
+    data: Path | None
+    error: str | None
+
+
+def look_up(entry: Entry) -> Hit | None:
+    if entry.data.exists():
+        return Hit(entry.data, None)
+    if entry.error.exists():
+        return Hit(None, entry.error.read_text(encoding="utf-8"))
+    return None
+
+
+def store_batch(entry: Entry, batch: pa.RecordBatch) -> None:
+    temporary = _prepare(entry, entry.data)
+    pq.write_table(pa.Table.from_batches([batch]), temporary, compression="snappy")
+    temporary.replace(entry.data)
+
+
+def store_error(entry: Entry, message: str) -> None:
+    temporary = _prepare(entry, entry.error)
+    temporary.write_text(message, encoding="utf-8")
+    temporary.replace(entry.error)
+
+
+def _prepare(entry: Entry, target: Path) -> Path:
+    """Makes the entry's folder, removes the name's older entries, and names a temporary file beside `target`."""
+    folder = entry.stem.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    name_hash = entry.stem.name.split("-", 1)[0]
+    for other in folder.glob(f"{name_hash}-*"):
+        if not other.name.startswith(entry.stem.name):
+            other.unlink(missing_ok=True)
+    return target.with_name(f"{target.name}.{os.getpid()}.tmp")

@@ -1,0 +1,171 @@
+"""The access-log source's resources in one region: its destination bucket, and logging switched on for the region's
+watched buckets by a custom resource (the buckets exist already, so CloudFormation cannot own their configuration).
+
+S3 delivers a bucket's access logs only to a bucket in the same account and region, encrypted with SSE-S3 (KMS
+default encryption "is not supported" for the destination), without Object Lock default retention or Requester Pays:
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Acknowledgment, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from detector.sources import access_logs
+from stacks.detector_function import CODE_EXCLUDES, REPO_ROOT, RUNTIME
+from stacks.log_archive import LOCKED_DOWN
+from stacks.nag import acknowledge_wildcard
+
+HANDLER = "detector.aws.bucket_logging.handler"
+RESOURCE_TYPE = "Custom::BucketLogging"
+MAX_PREFIX_CHARS = 63 - len("-123456789012-ap-southeast-2")
+"""A bucket name has at most 63 characters; the account and the longest region names fill the rest."""
+
+
+def destination_name_prefix(stack_name: str) -> str:
+    """`LegacyS3ClientDetector` -> `legacys3clientdetector-access`: each region's access-log bucket is
+    `<prefix>-<account>-<region>`. A fixed pattern on purpose: the Glue table reaches every region's bucket through
+    one location template, which can vary only by its partition keys, and the detector's stack names the other
+    regions' buckets without referencing their stacks."""
+    base = re.sub(r"[^a-z0-9-]+", "", stack_name.lower()).strip("-")
+    return f"{base[: MAX_PREFIX_CHARS - len('-access')]}-access"
+
+
+class AccessLogDestination(Construct):
+    """One region's access-log bucket, and logging switched on for each watched bucket of that region."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        name_prefix: str,
+        buckets: Sequence[str],
+        retention: Duration,
+        keep_logs: bool,
+        log_retention: logs.RetentionDays,
+    ) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        self._sources = [f"arn:{stack.partition}:s3:::{name}" for name in buckets]
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=access_logs.destination_bucket_name(name_prefix, stack.account, stack.region),
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            **LOCKED_DOWN,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-logs", expiration=retention, abort_incomplete_multipart_upload_after=Duration.days(1)
+                )
+            ],
+            removal_policy=RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY,
+            auto_delete_objects=not keep_logs,
+        )
+        Validations.of(self.bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-S1",
+                reason="It receives the watched buckets' server access logs; logging its own would log each delivery.",
+            )
+        )
+        self._allow_delivery()
+        self.function = self._function(log_retention)
+        self.logging = [self._switch_on(name) for name in buckets]
+
+    def _allow_delivery(self) -> None:
+        """S3's logging service may write under the prefix, only for the watched buckets of this account."""
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="S3ServerAccessLogsPolicy",
+                principals=[iam.ServicePrincipal("logging.s3.amazonaws.com")],
+                actions=["s3:PutObject"],
+                resources=[self.bucket.arn_for_objects(f"{access_logs.LOG_PREFIX}*")],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": self._sources},
+                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                },
+            )
+        )
+
+    def _function(self, log_retention: logs.RetentionDays) -> lambda_.Function:
+        log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Switches server access logging on for the watched buckets, and back off",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WatchedBucketsLogging",
+                actions=["s3:GetBucketLogging", "s3:PutBucketLogging"],
+                resources=self._sources,
+            )
+        )
+        return lambda_.Function(
+            self,
+            "Function",
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=HANDLER,
+            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES),
+            role=role,
+            log_group=log_group,
+            timeout=Duration.minutes(1),
+            memory_size=128,
+            description="Switches server access logging on for a watched bucket (a CloudFormation custom resource)",
+        )
+
+    def _switch_on(self, name: str) -> CustomResource:
+        resource = CustomResource(
+            self,
+            f"Logging-{name}",
+            service_token=self.function.function_arn,
+            resource_type=RESOURCE_TYPE,
+            properties={
+                "Bucket": name,
+                "TargetBucket": self.bucket.bucket_name,
+                "TargetPrefix": access_logs.LOG_PREFIX,
+            },
+        )
+        if self.bucket.policy is not None:
+            resource.node.add_dependency(self.bucket.policy)
+        return resource
+
+
+def grant_read_access_logs(role: iam.Role, bucket_names: Sequence[str]) -> None:
+    """Read every region's access logs, as Athena does with the caller's credentials. The buckets are named, not
+    referenced: those of the other regions live in their own stacks."""
+    partition = Stack.of(role).partition
+    arns = [f"arn:{partition}:s3:::{name}" for name in bucket_names]
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ListAccessLogBuckets", actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=arns
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="ReadAccessLogs",
+            actions=["s3:GetObject"],
+            resources=[f"{arn}/{access_logs.LOG_PREFIX}*" for arn in arns],
+        )
+    )
+    shown = "<AWS::Partition>" if Token.is_unresolved(partition) else partition
+    for name in bucket_names:
+        acknowledge_wildcard(
+            role,
+            f"Resource::arn:{shown}:s3:::{name}/{access_logs.LOG_PREFIX}*",
+            "Athena reads the access-log objects under the logging prefix with the caller's credentials.",
+        )

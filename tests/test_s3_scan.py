@@ -1,0 +1,265 @@
+"""`scan s3://BUCKET/PREFIX` against moto's S3 server over real HTTP on 127.0.0.1: the same findings as a local scan,
+only the window's prefixes listed, unreadable objects named by key."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.core.authorization import enable_iam_authentication
+from moto.server import ThreadedMotoServer
+
+from detector.core.window import Window
+from detector.local.cli import EXIT_OK, EXIT_USAGE, main
+from detector.local.s3_fetch import unreadable
+from detector.local.s3_scan import scan_s3
+from detector.local.scan import scan
+from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event
+
+BUCKET = "trail-logs"
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
+SIGV2_EVENT = cloudtrail_event(arn="arn:aws:iam::111122223333:user/old", agent="[aws-cli/1.11.10]", signature="SigV2")
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """An S3 client of the server, a fresh bucket, and the environment the CLI reads pointing at the server."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL_S3": endpoint,
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    client = boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS)
+    client.create_bucket(Bucket=BUCKET)
+    yield client
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET):
+        for item in page.get("Contents", ()):
+            client.delete_object(Bucket=BUCKET, Key=item["Key"])
+    client.delete_bucket(Bucket=BUCKET)
+
+
+def upload(client: Any, root: Path, under: str = "") -> list[str]:
+    """Every file under `root` as an object keyed by its path below root's parent, e.g. AWSLogs/..."""
+    keys = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        key = under + path.relative_to(root.parent).as_posix()
+        client.put_object(Bucket=BUCKET, Key=key, Body=path.read_bytes())
+        keys.append(key)
+    return keys
+
+
+def listed_prefixes(client: Any) -> list[str]:
+    """Records the Prefix of every object listing (no delimiter) the client makes from now on."""
+    prefixes: list[str] = []
+
+    def record(params: dict[str, Any], **_kwargs: Any) -> None:
+        if "Delimiter" not in params:
+            prefixes.append(params.get("Prefix", ""))
+
+    client.meta.events.register("provide-client-params.s3.ListObjectsV2", record)
+    return prefixes
+
+
+def counted_gets(client: Any) -> list[str]:
+    keys: list[str] = []
+    client.meta.events.register("provide-client-params.s3.GetObject", lambda params, **_: keys.append(params["Key"]))
+    return keys
+
+
+def findings(report: Any) -> list[dict[str, Any]]:
+    return [finding.to_dict() for finding in report.findings]
+
+
+def test_s3_scan_of_the_demo_tree_finds_what_the_local_scan_finds(s3: Any) -> None:
+    # GIVEN the demo tree uploaded under AWSLogs/
+    upload(s3, DEMO_LOGS)
+
+    # WHEN the bucket is scanned from S3, and the tree from disk
+    remote = scan_s3([f"s3://{BUCKET}/"], Window(), s3)
+    local = scan([DEMO_LOGS], Window())
+
+    # THEN both read the same files and events and give the same findings
+    assert (remote.files_scanned, remote.events_scanned, remote.files_skipped) == (
+        local.files_scanned,
+        local.events_scanned,
+        [],
+    )
+    assert findings(remote) == findings(local)
+
+
+def test_s3_scan_lists_only_the_delivery_days_the_window_reads(s3: Any, tmp_path: Path) -> None:
+    # GIVEN a trail's logs delivered on six days, in two regions
+    tree = LogTree(tmp_path / "logs")
+    for day in range(18, 24):
+        for region in ("us-east-1", "eu-west-1"):
+            tree.write([SIGV2_EVENT], day=date(2026, 11, day), region=region)
+    upload(s3, tree.root / "AWSLogs")
+    prefixes = listed_prefixes(s3)
+
+    # WHEN the bucket is scanned for 2026-11-20
+    report = scan_s3([f"s3://{BUCKET}/AWSLogs/"], Window(date(2026, 11, 20), date(2026, 11, 20)), s3)
+
+    # THEN only that day's and the next day's folders are listed, in each region, and their files read
+    assert sorted(prefixes) == sorted(
+        f"AWSLogs/111122223333/CloudTrail/{region}/2026/11/{day}/"
+        for region in ("eu-west-1", "us-east-1")
+        for day in ("20", "21")
+    )
+    assert report.files_scanned == 4
+
+
+def test_s3_scan_finds_organization_trails_below_a_custom_key_prefix(s3: Any, tmp_path: Path) -> None:
+    # GIVEN an organization trail's log under a custom key prefix
+    tree = LogTree(tmp_path / "logs")
+    tree.write([SIGV2_EVENT], organization="o-abc123def4", account="444455556666", region="eu-west-1")
+    upload(s3, tree.root / "AWSLogs", under="central/trails/")
+
+    # WHEN the whole bucket is scanned for the log's day
+    report = scan_s3([f"s3://{BUCKET}"], Window(date(2026, 11, 20), date(2026, 11, 20)), s3)
+
+    # THEN the log is found and its request reported
+    assert (report.files_scanned, len(report.findings)) == (1, 1)
+
+
+def test_corrupt_object_is_named_by_its_key_and_the_rest_is_scanned(s3: Any, tmp_path: Path) -> None:
+    # GIVEN two logs, one of them cut short
+    tree = LogTree(tmp_path / "logs")
+    tree.write([SIGV2_EVENT])
+    cut = tree.write([SIGV2_EVENT] * 20)
+    cut.write_bytes(cut.read_bytes()[:40])
+    keys = upload(s3, tree.root / "AWSLogs")
+
+    # WHEN the bucket is scanned
+    report = scan_s3([f"s3://{BUCKET}/"], Window(), s3)
+
+    # THEN the cut object is skipped as truncated, named by its s3:// key, and the other is scanned
+    cut_key = next(key for key in keys if key.endswith(cut.name))
+    assert [(s.path, s.error.startswith("truncated gzip")) for s in report.files_skipped] == [
+        (f"s3://{BUCKET}/{cut_key}", True)
+    ]
+    assert report.files_scanned == 1
+
+
+def test_object_the_scanner_may_not_read_is_named_by_its_key_and_the_rest_is_scanned(
+    s3: Any, endpoint: str, tmp_path: Path
+) -> None:
+    # GIVEN two logs, and a user allowed to list the bucket and read every object but one
+    tree = LogTree(tmp_path / "logs")
+    tree.write([SIGV2_EVENT])
+    locked = tree.write([SIGV2_EVENT])
+    keys = upload(s3, tree.root / "AWSLogs")
+    locked_key = next(key for key in keys if key.endswith(locked.name))
+    client = scanner_without(endpoint, f"arn:aws:s3:::{BUCKET}/{locked_key}")
+
+    # WHEN that user scans the bucket, with moto checking IAM
+    with enable_iam_authentication():
+        report = scan_s3([f"s3://{BUCKET}/"], Window(), client)
+
+    # THEN the locked object is skipped as denied, named by its key, and the other is scanned
+    assert [(s.path, s.error.startswith("access denied")) for s in report.files_skipped] == [
+        (f"s3://{BUCKET}/{locked_key}", True)
+    ]
+    assert (report.files_scanned, report.events_scanned) == (1, 1)
+
+
+def scanner_without(endpoint: str, denied_object: str) -> Any:
+    """An S3 client of a new IAM user allowed s3:ListBucket and s3:GetObject, but denied one object."""
+    iam = boto3.client("iam", endpoint_url=endpoint, **CREDENTIALS)
+    name = f"scanner-{abs(hash(denied_object)) % 10**8}"
+    iam.create_user(UserName=name)
+    statements = [
+        {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetObject"], "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": denied_object},
+    ]
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="scan",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+    )
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=key["AccessKeyId"],
+        aws_secret_access_key=key["SecretAccessKey"],
+    )
+
+
+def test_kms_denial_says_to_allow_decrypting_with_the_key() -> None:
+    # GIVEN the error S3 answers when the caller may not use the object's KMS key
+    error = ClientError(
+        {"Error": {"Code": "AccessDenied", "Message": "User is not authorized to perform: kms:Decrypt"}}, "GetObject"
+    )
+
+    # WHEN the reason is worked out
+    reason = unreadable(error)
+
+    # THEN it names KMS and what to allow
+    assert reason.startswith("KMS denied decrypting it") and "kms:Decrypt" in reason
+
+
+def test_a_second_scan_with_a_cache_fetches_nothing_and_finds_the_same(s3: Any, tmp_path: Path) -> None:
+    # GIVEN the demo tree in the bucket, scanned once with a cache
+    upload(s3, DEMO_LOGS)
+    first = scan_s3([f"s3://{BUCKET}/"], Window(), s3, cache_dir=tmp_path / "cache")
+    gets = counted_gets(s3)
+
+    # WHEN it is scanned again with the same cache
+    second = scan_s3([f"s3://{BUCKET}/"], Window(), s3, cache_dir=tmp_path / "cache")
+
+    # THEN no object was fetched, and the findings and counts are the same
+    assert gets == []
+    assert (second.files_scanned, second.events_scanned, findings(second)) == (
+        first.files_scanned,
+        first.events_scanned,
+        findings(first),
+    )
+
+
+def test_cli_scans_an_s3_prefix(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a SigV2 request's log in the bucket
+    s3.put_object(
+        Bucket=BUCKET,
+        Key="AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20/111122223333_CloudTrail_us-east-1_x.json.gz",
+        Body=gzip.compress(json.dumps({"Records": [SIGV2_EVENT]}).encode()),
+    )
+
+    # WHEN the CLI scans the bucket's prefix into JSON
+    code = main(["scan", f"s3://{BUCKET}/AWSLogs/", "--format", "json"])
+
+    # THEN it exits 0 with the request's finding
+    report = json.load(io.StringIO(capsys.readouterr().out))
+    assert (code, report["files_scanned"], len(report["findings"])) == (EXIT_OK, 1, 1)
+
+
+def test_a_bucket_that_cannot_be_listed_is_a_usage_error(s3: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN a bucket name that does not exist
+    # WHEN the CLI scans it
+    code = main(["scan", "s3://no-such-bucket-here/AWSLogs/"])
+
+    # THEN it exits 2 saying the prefix cannot be listed
+    assert code == EXIT_USAGE
+    assert "s3://no-such-bucket-here/AWSLogs/: cannot list it (NoSuchBucket" in " ".join(
+        capsys.readouterr().err.split()
+    )
