@@ -4,13 +4,14 @@ without errors or requests, with one chart series per client; a screenshot is ta
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
 from detector.core import report_html
-from detector.core.daily import trend
+from detector.core.daily import DailyCount, trend
 from detector.core.findings import Finding, Report
 from detector.core.window import Window
 from detector.local.cli import EXIT_OK, main
@@ -143,3 +144,19 @@ def test_a_huge_report_lists_the_most_urgent_thousand_and_says_how_many_more(
     ]
     assert len(rows) == report_html.MAX_ROWS + 1
     assert "…and 500 more in report.json and report.csv." in page
+
+
+def test_a_client_found_in_both_sources_logs_is_one_series(detection_row: Callable[..., dict[str, str | None]]) -> None:
+    # GIVEN one client found in the CloudTrail and in the access logs, with daily counts on two days
+    row = detection_row(1)
+    findings = [replace(Finding.from_row(row), log_source=source) for source in ("cloudtrail", "access_logs")]
+    daily = [
+        DailyCount(day, str(row["principal_arn"]), row["source_ip"], str(row["user_agent"]), 3, 0, 3)
+        for day in ("2026-11-20", "2026-11-22")
+    ]
+    # WHEN the trend is drawn from them
+    drawn = trend(findings, daily)
+    # THEN it has one series, over every day from the first to the last, the day between at 0
+    assert len(drawn.series) == 1
+    assert drawn.days == ["2026-11-20", "2026-11-21", "2026-11-22"]
+    assert drawn.series[0].values["sigv2_requests"] == [3, 0, 3]

@@ -70,15 +70,15 @@ class Trend:
 
 
 def trend(findings: Sequence[Finding], daily: Iterable[DailyCount]) -> Trend:
-    """One series per finding that has daily counts, in the findings' order; every day from the first to the last
-    with counts, a day without any counting 0."""
+    """One series per client with daily counts, in the findings' order (a client found in two sources' logs is one
+    series); every day from the first to the last with counts, a day without any counting 0."""
     by_key: dict[FindingKey, dict[str, DailyCount]] = {}
     for count in daily:
         by_key.setdefault(count.key, {})[count.day] = count
     days = _every_day(sorted({day for counts in by_key.values() for day in counts}))
     series = []
     for finding in findings:
-        counts = by_key.get(finding_key(finding))
+        counts = by_key.pop(finding_key(finding), None)
         if counts:
             values = {name: [getattr(counts[d], name) if d in counts else 0 for d in days] for name, _ in MEASURES}
             series.append(Series(finding, values))
