@@ -1,6 +1,7 @@
--- Daily: per UTC day and finding (principal ARN, source IP, user agent), its SigV2, legacy-TLS and outdated-SDK
--- requests: the trend of each client. The user agent is the finding's own, the least of the agents that differ only
--- in their `m/` list over the whole window, so a row names its finding exactly. Only days with such a request.
+-- Daily: each finding's SigV2, legacy-TLS and outdated-SDK requests per UTC day, the trend of each client.
+-- A finding is (principal ARN, source IP, user agent); the agent is the finding's own, the least of the agents that
+-- differ only in their `m/` list over the whole window, so a row names its finding exactly. Only days with such a
+-- request.
 -- needs: events, agent_clients
 WITH
 per_day AS (
