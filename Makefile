@@ -9,12 +9,14 @@ CDK := npx --no-install cdk
 ARGS ?=
 BENCH_EVENTS ?= 1000000
 PIP_INSTALL := pip install --quiet --disable-pip-version-check --constraint constraints.txt
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint format docs bench synth checkov deploy destroy samples lock clean
+.PHONY: demo test lint format docs screenshot bench synth checkov deploy destroy samples lock clean
 
 # Everything: the scan, the CDK app (.[cdk]) and the test tools (.[dev]), the checkout installed in place.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -38,6 +40,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Debian's chromium for the HTML report's browser test and the README screenshot.
+.make/chromium:
+	@mkdir -p .make
+	@if [ ! -x $(CHROMIUM) ]; then $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; fi
+	touch $@
+
 demo: $(DEMO_VENV)/.installed
 	$(DEMO_VENV)/bin/s3-legacy-clients scan samples/AWSLogs
 
@@ -50,11 +58,14 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed lint
+test: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed .make/chromium lint
 	$(PY) -m pytest -n 2
 
 docs: $(VENV)/.installed
 	$(PY) -m docs.render
+
+screenshot: $(VENV)/.installed .make/chromium
+	$(PY) -m docs.screenshot
 
 bench: $(VENV)/.installed
 	$(PY) -m bench --events $(BENCH_EVENTS)
@@ -89,4 +100,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) $(DEMO_VENV) $(CHECKOV_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_VENV) $(CHECKOV_VENV) node_modules .make cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ events AS (
     account_id,
     source_ip,
     user_agent,
-    regexp_replace(coalesce(user_agent, ''), ' m/[^ \]]*', '') AS agent_key,
+    regexp_replace(coalesce(user_agent, ''), {agent_features}, '') AS agent_key,
     bucket,
     signature_version,
     auth_method,

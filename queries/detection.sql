@@ -1,6 +1,8 @@
 -- Findings: one row per (principal ARN, source IP, user agent) with at least one reason.
 -- Agents that differ only in the `m/` feature list of the UA 2.1 format are one client.
 -- List columns are comma-joined, sorted text so Athena and DuckDB return the same shape.
+-- Beside all requests, the SigV2 and legacy-TLS ones and those that failed (an error code: a client that already
+-- fails is not one that still works). Ranked by SigV2 requests, then legacy TLS, then outdated (the reasons' order).
 -- needs: events, agent_clients
 WITH
 client_groups AS (
@@ -16,6 +18,7 @@ client_groups AS (
     max(CASE WHEN c.outdated THEN 1 ELSE 0 END) AS outdated,
     sum(CASE WHEN e.signature_version = 'SigV2' THEN 1 ELSE 0 END) AS sigv2_requests,
     sum(CASE WHEN e.legacy_tls THEN 1 ELSE 0 END) AS legacy_tls_requests,
+    sum(CASE WHEN e.error_code IS NOT NULL THEN 1 ELSE 0 END) AS failed_requests,
     array_join(array_sort(array_agg(DISTINCT e.signature_version) FILTER (WHERE e.signature_version IS NOT NULL)), ',') AS signature_versions,
     array_join(array_sort(array_agg(DISTINCT e.tls_version) FILTER (WHERE e.tls_version IS NOT NULL)), ',') AS tls_versions,
     array_join(array_sort(array_agg(DISTINCT e.auth_method) FILTER (WHERE e.auth_method IS NOT NULL)), ',') AS auth_methods,
@@ -43,6 +46,9 @@ SELECT
   auth_methods,
   {reasons} AS reasons,
   requests,
+  sigv2_requests,
+  legacy_tls_requests,
+  failed_requests,
   buckets,
   event_names,
   regions,
@@ -50,4 +56,4 @@ SELECT
   last_seen
 FROM client_groups
 WHERE {any_reason}
-ORDER BY requests DESC, principal_arn, source_ip, user_agent
+ORDER BY {finding_order}, requests DESC, principal_arn, source_ip, user_agent

@@ -9,7 +9,10 @@ from aws_cdk import CfnOutput, Duration, Stack, Token
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from detector.core import accepted
+from detector.core.bucket_view import BUCKETS_QUERY
 from detector.core.config import FunctionConfig
+from detector.core.daily import DAILY_QUERY
 from detector.core.queries import DETECTION
 from detector.sources import access_logs, cloudtrail
 from detector.sources.table import TableSpec
@@ -65,6 +68,9 @@ class DetectorStack(Stack):
                 window_days=settings.window_days,
                 notify_when_clean=settings.notify_when_clean,
                 dashboard_url=console_url(self.region, dashboard_name(self)),
+                buckets_query_id=catalog.named_queries[BUCKETS_QUERY].attr_named_query_id,
+                daily_query_id=catalog.named_queries[DAILY_QUERY].attr_named_query_id,
+                accepted_findings=accepted.encode(settings.accepted_findings),
             ),
         )
         alerting.watch(

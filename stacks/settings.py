@@ -15,6 +15,7 @@ from typing import Any
 
 from aws_cdk import region_info
 
+from detector.core import accepted
 from detector.core.config import SOURCE_CHOICES
 from detector.local.cost import DATA_EVENTS
 from stacks.alert_settings import DEFAULT_TAGS, Subscription, subscriptions, tags
@@ -81,6 +82,7 @@ class DeploySettings:
     kms_key_arn: str | None = None
     regions: tuple[str, ...] = commercial_regions()
     """The `region` partition values of the table; the trail itself records every region."""
+    accepted_findings: tuple[accepted.Acceptance, ...] = ()
     object_lock_days: int = 0
     """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
     alert_subscriptions: tuple[Subscription, ...] = ()
@@ -307,6 +309,19 @@ def _regions(key: str, value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(regions))
 
 
+def _accepted_findings(key: str, value: Any) -> tuple[accepted.Acceptance, ...]:
+    try:
+        return accepted.parse_entries(value)
+    except accepted.InvalidAcceptance as error:
+        raise _fail(
+            key,
+            value,
+            str(error),
+            "give a list of entries, each with a principal and/or userAgent pattern, a reason and an expires date, "
+            f"like {accepted.EXAMPLE}",
+        ) from None
+
+
 Parser = Callable[[str, Any], Any]
 
 
@@ -412,6 +427,18 @@ CONTEXT: tuple[ContextKey, ...] = (
         "The `region` partition values of the table, so the regions the queries read. The trail records every region "
         "either way. Outdated SDKs and TLS 1.0 matter everywhere; SigV2 only in the eight older regions, so a list of "
         "those eight is the smallest useful choice. The deployment region is always added.",
+    ),
+    ContextKey(
+        "acceptedFindings",
+        "accepted_findings",
+        _accepted_findings,
+        "`[]`",
+        "Findings you know about, each until a date: "
+        '`[{"principal": "arn:aws:iam::123456789012:user/legacy-*", "userAgent": "*aws-sdk-java/1.11.*", '
+        '"reason": "vendor appliance, replaced in Q1", "expires": "2027-03-31"}]`. An entry matches the principal ARN '
+        "and/or the user agent (`*` any characters, `?` one, the rest literal, case-sensitive) and needs a reason and "
+        "its last day (UTC). A matching finding is counted in the email and the report, not listed as an action; from "
+        "the day after the expiry it is listed again. At most 3,000 bytes of JSON in all.",
     ),
     ContextKey(
         "objectLockDays",

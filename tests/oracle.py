@@ -475,6 +475,9 @@ def findings(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[R
                 "auth_methods": _sorted_list(map(auth_method, members)),
                 "reasons": reasons,
                 "requests": len(members),
+                "sigv2_requests": sum(signature_version(event) == "SigV2" for event in members),
+                "legacy_tls_requests": sum(tls_version(event) in LEGACY_TLS for event in members),
+                "failed_requests": sum(event.get("errorCode") is not None for event in members),
                 "buckets": _sorted_list(map(bucket, members)),
                 "event_names": _sorted_list(event.get("eventName") for event in members),
                 "regions": _sorted_list(event.get("awsRegion") for event in members),
@@ -482,6 +485,21 @@ def findings(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[R
             }
         )
     return rows
+
+
+def urgency(row: Row) -> tuple[Any, ...]:
+    """Findings most urgent first: SigV2 requests, then legacy-TLS requests, then outdated, then all requests;
+    ties by principal, source IP (none last) and agent."""
+    return (
+        -row["sigv2_requests"],
+        -row["legacy_tls_requests"],
+        -("outdated_sdk" in row["reasons"]),
+        -row["requests"],
+        row["principal_arn"],
+        row["source_ip"] is None,
+        row["source_ip"] or "",
+        row["user_agent"],
+    )
 
 
 # --- the other named queries -----------------------------------------------------------------
@@ -605,6 +623,53 @@ def event_span(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list
     return [{**_seen(members), "requests": len(members)}] if members else []
 
 
+def buckets(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    """Per bucket and region: its SigV2 and legacy-TLS requests, who sent those (`anonymous` unsigned), when."""
+    with_bucket = [event for event in customer_events(events, window) if bucket(event) is not None]
+    rows = []
+    for (name, region), members in _group(with_bucket, lambda event: (bucket(event), event.get("awsRegion"))).items():
+        sigv2 = [event for event in members if signature_version(event) == "SigV2"]
+        old_tls = [event for event in members if tls_version(event) in LEGACY_TLS]
+        rows.append(
+            {
+                "bucket": name,
+                "aws_region": region,
+                "accepts_sigv2": region in SIGV2_REGIONS,
+                "requests": len(members),
+                "sigv2_requests": len(sigv2),
+                "legacy_tls_requests": len(old_tls),
+                "principals": joined(principal(event) or "anonymous" for event in sigv2 + old_tls),
+                **_seen(members),
+                "last_sigv2": _max(event["eventTime"] for event in sigv2),
+                "last_legacy_tls": _max(event["eventTime"] for event in old_tls),
+            }
+        )
+    return rows
+
+
+def daily(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    """Per day and finding: its SigV2, legacy-TLS and outdated-SDK requests, days without any left out."""
+    signed = [event for event in customer_events(events, window) if principal(event) is not None]
+    groups = _group(
+        signed,
+        lambda event: (principal(event), event.get("sourceIPAddress"), without_features(event.get("userAgent") or "")),
+    )
+    rows = []
+    for (arn, source_ip, _agent_key), members in groups.items():
+        shown = min(event.get("userAgent") or "" for event in members)
+        for (day,), on_day in _group(members, lambda event: (event["eventTime"][:10],)).items():
+            counts = {
+                "sigv2_requests": sum(signature_version(event) == "SigV2" for event in on_day),
+                "legacy_tls_requests": sum(tls_version(event) in LEGACY_TLS for event in on_day),
+                "outdated_requests": sum(
+                    (info := identify(event.get("userAgent"))) is not None and info.outdated for event in on_day
+                ),
+            }
+            if any(counts.values()):
+                rows.append({"day": day, "principal_arn": arn, "source_ip": source_ip, "user_agent": shown, **counts})
+    return rows
+
+
 QUERIES: dict[str, Callable[[Iterable[Event], OracleWindow], list[Row]]] = {
     "event_span": event_span,
     "detection": findings,
@@ -614,6 +679,8 @@ QUERIES: dict[str, Callable[[Iterable[Event], OracleWindow], list[Row]]] = {
     "sigv2_requests": sigv2_requests,
     "requesters": requesters,
     "legacy_tls": legacy_tls,
+    "buckets": buckets,
+    "daily": daily,
 }
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from detector.core.findings import PRESIGNED_HINT, Finding
+from detector.core.findings import Finding
+from detector.core.hints import presigned
 from detector.local.cli import EXIT_OK, EXIT_USAGE, main
 from samples.generate import ACTORS, Actor, make_event
 from tests import oracle
@@ -31,6 +32,9 @@ FINDING_FIELDS = [
     "auth_methods",
     "reasons",
     "requests",
+    "sigv2_requests",
+    "legacy_tls_requests",
+    "failed_requests",
     "buckets",
     "event_names",
     "regions",
@@ -59,7 +63,7 @@ def table_cells(text: str, column: str) -> list[str]:
     """The text of one column of the table, a cell per finding, its wrapped lines joined."""
     lines = text.splitlines()
     header = next(index for index, line in enumerate(lines) if "Principal" in line and "What to change" in line)
-    names = ["Requests", "Reasons", "Principal", "Source IP", "Client", "What to change"]
+    names = ["Requests", "Reasons", "Of which", "Principal", "Source IP", "Client", "What to change"]
     starts = {name: lines[header].index(name) for name in names}
     ordered = sorted(starts.values())
     start = starts[column]
@@ -152,7 +156,10 @@ def test_json_report_has_the_documented_shape(demo_report: dict[str, Any]) -> No
     keys = list(demo_report)
 
     # THEN they are the documented ones, the window is open, and every finding has the documented fields
-    assert keys == ["window", "files_scanned", "events_scanned", "files_skipped", "findings"]
+    assert keys == [
+        *("window", "files_scanned", "events_scanned", "files_skipped", "findings"),
+        *("accepted", "comparison", "buckets", "daily", "notes"),
+    ]
     assert demo_report["window"] == {"since": None, "until": None}
     assert demo_report["findings"]
     assert all(list(finding) == FINDING_FIELDS for finding in demo_report["findings"])
@@ -300,9 +307,11 @@ def test_demo_presigned_url_is_blamed_on_its_signer(demo_report: dict[str, Any])
     # WHEN the finding of the presigned URL fetched by curl is looked up
     finding = finding_of(demo_report, "SigV2 presigned URL fetched by curl")
 
-    # THEN it is a SigV2 query-string finding with no client, its hint about the signer
+    # THEN it is a SigV2 query-string finding with no client, its hint naming the signer and the fetcher
     assert (finding["reasons"], finding["auth_methods"], finding["client"]) == (["sigv2"], ["QueryString"], None)
-    assert hint(finding).startswith(PRESIGNED_HINT)
+    assert hint(finding) == presigned(Finding(**finding))
+    assert hint(finding).startswith(f"{finding['principal_arn']} signed these presigned URLs with SigV2")
+    assert "the fetcher, curl/7.88.1, did not choose it" in hint(finding)
 
 
 def test_demo_tls10_client_is_found_for_its_tls(demo_report: dict[str, Any]) -> None:

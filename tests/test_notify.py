@@ -87,6 +87,8 @@ def test_body_gives_each_top_finding_with_what_to_change(detection_row: RowFacto
         detection_row(
             8,
             requests="30",
+            sigv2_requests="0",
+            legacy_tls_requests="30",
             reasons="legacy_tls",
             signature_versions="SigV4",
             tls_versions="TLSv1",
@@ -105,28 +107,29 @@ def test_body_gives_each_top_finding_with_what_to_change(detection_row: RowFacto
     for finding in report.findings:
         for value in (finding.source_ip, finding.user_agent, finding.first_seen, finding.last_seen, finding.hint()):
             assert value and value in text
-        assert f"requests    {finding.requests}," in text
+        assert f"requests    {finding.request_counts()}, first" in text
     assert "reasons     sigv2, outdated_sdk" in text
     assert "reasons     legacy_tls" in text
     # AND the counts by reason and where the full report is
-    assert "2 findings: 1 sigv2, 1 outdated_sdk, 1 legacy_tls" in text
+    assert "2 findings: 1 sigv2, 1 legacy_tls, 1 outdated_sdk" in text
     assert "s3://reports-bucket/reports/2026-11-20_2026-11-22/report.json" in text
     assert "s3://reports-bucket/reports/2026-11-20_2026-11-22/report.csv" in text
     assert LOCATION.console_url in text
 
 
-def test_body_lists_most_requests_first_and_counts_the_rest(detection_row: RowFactory) -> None:
-    # GIVEN 30 findings in no particular order of requests
-    rows = [detection_row(n, requests=str((n * 7) % 30 + 1)) for n in range(30)]
-    report = report_of(rows)
+def test_body_lists_the_most_urgent_first_and_counts_the_rest(detection_row: RowFactory) -> None:
+    # GIVEN 30 findings with SigV2 and all requests in no particular order, and 5 legacy-TLS ones with more requests
+    rows = [detection_row(n, requests="99", sigv2_requests=str((n * 7) % 30 + 1)) for n in range(30)]
+    tls = [detection_row(n, requests="500", reasons="legacy_tls", legacy_tls_requests="500") for n in range(30, 35)]
+    report = report_of(tls + rows)
 
     # WHEN the body lists the top 20
     text = body(report, LOCATION, ACCOUNT, top=20)
 
-    # THEN those are the 20 with most requests, in that order, and the other 10 are counted
-    expected = [f.principal_arn for f in sorted(report.findings, key=lambda f: f.requests, reverse=True)[:20]]
+    # THEN those are the 20 with most SigV2 requests, in that order, and the other 15 are counted
+    expected = [f.principal_arn for f in sorted(report.findings, key=lambda f: f.sigv2_requests, reverse=True)[:20]]
     assert listed_principals(text) == expected
-    assert text.endswith("…and 10 more, see the full report.\n")
+    assert text.endswith("…and 15 more, see the full report.\n")
 
 
 def test_body_of_5000_large_findings_fits_one_sns_message(detection_row: RowFactory) -> None:

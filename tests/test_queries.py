@@ -13,7 +13,7 @@ from sqlglot import exp
 
 from detector.core import queries
 from detector.core.events import EVENT_COLUMNS
-from detector.core.findings import Finding
+from detector.core.findings import Finding, ranked
 from detector.core.window import Window
 from detector.local.duckdb_engine import to_duckdb
 from detector.local.loading import LocalCatalog
@@ -176,7 +176,10 @@ TRICKY_EVENTS = [
         arn="arn:aws:iam::111122223333:user/a", agent="[Boto3/1.44.8 ua/2.1 os/linux m/Z,b]", signature="SigV2"
     ),
     cloudtrail_event(
-        arn="arn:aws:iam::111122223333:user/a", agent="[Boto3/1.44.8 ua/2.1 os/linux m/E]", signature="SigV2"
+        arn="arn:aws:iam::111122223333:user/a",
+        agent="[Boto3/1.44.8 ua/2.1 os/linux m/E]",
+        signature="SigV2",
+        errorCode="SignatureDoesNotMatch",
     ),
     cloudtrail_event(arn="arn:aws:iam::111122223333:user/a", agent="Boto3/1.44.8 ua/2.1 m/E os/linux", tls="TLSv1.1"),
     cloudtrail_event(arn="arn:aws:iam::111122223333:user/b", agent=None, signature="SigV2", auth="QueryString"),
@@ -219,9 +222,15 @@ TRICKY_EVENTS = [
         agent="[aws-sdk-java/1.11.100]",
         region="ap-southeast-1",
         signature="SigV2",
+        errorCode="AccessDenied",
+    ),
+    cloudtrail_event(arn="arn:aws:iam::111122223333:user/i", agent="[aws-cli/2.15.0]", tls="TLSv1"),
+    cloudtrail_event(
+        arn="arn:aws:iam::111122223333:user/i", agent="[aws-cli/2.15.0]", tls="TLSv1", when="2026-11-21T01:00:00Z"
     ),
 ]
-"""Edges the generator does not reach: UA 2.1 variants, missing fields, AWS traffic, window boundaries."""
+"""Edges the generator does not reach: UA 2.1 variants, missing fields, AWS traffic, window boundaries, failed
+requests, a modern client on TLS 1.0 (ranked above an outdated SDK that signs SigV4)."""
 
 
 @pytest.fixture(scope="module")
@@ -454,3 +463,21 @@ def test_each_source_gives_exactly_the_common_event_columns(source: str) -> None
     times = [row[0] for row in rows]
     assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", text) for text in times)
     assert all(row[1] and row[-1] for row in rows)
+
+
+@pytest.mark.parametrize("window", [(None, None), (SINCE, UNTIL)], ids=str)
+def test_detection_ranks_findings_by_sigv2_then_legacy_tls_then_outdated(
+    tricky_catalog: LocalCatalog, window: tuple[date | None, date | None]
+) -> None:
+    # GIVEN the tricky events, whose findings differ in SigV2, legacy-TLS and outdated requests
+    since, until = window
+    # WHEN the detection query runs, and the oracle ranks its own findings
+    rows = tricky_catalog.run(queries.DETECTION, Window(since, until))
+    expected = sorted(oracle.findings(TRICKY_EVENTS, OracleWindow(since, until)), key=oracle.urgency)
+    # THEN the query returns them in the oracle's order
+    assert [(row["principal_arn"], row["user_agent"]) for row in rows] == [
+        (row["principal_arn"], row["user_agent"]) for row in expected
+    ]
+    # AND the Python ranking of the report gives the same order
+    findings = [Finding.from_row(row) for row in rows]
+    assert ranked(reversed(findings)) == findings

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from detector.aws.event import Request
 from detector.aws.run import run_detection
 from detector.core.config import FUNCTION_MEMORY_MB, FunctionConfig
@@ -68,7 +70,9 @@ class Uploads:
     def put_object(self, **kwargs: Any) -> dict[str, str]:
         return {"ETag": '"marker"'}
 
-    def get_object(self, **_kwargs: Any) -> dict[str, Any]:
+    def get_object(self, **kwargs: Any) -> dict[str, Any]:
+        if kwargs["Key"] == "reports/latest.json":
+            raise ClientError({"Error": {"Code": "NoSuchKey"}}, "GetObject")
         raise AssertionError("the first claim of a window needs no read")
 
 
@@ -97,7 +101,8 @@ class NoInterfaces:
 def test_fifty_thousand_findings_peak_under_half_the_function_memory(detection_row: RowFactory) -> None:
     # GIVEN Athena returning 50,000 findings, and S3, SNS and EC2 that keep nothing
     s3, topic = Uploads(), Topic()
-    # WHEN the whole run is traced: query rows, findings, tracing, both report files, the marker and the email
+    # AND no earlier report (the pointer to one is missing)
+    # WHEN the whole run is traced: query rows, findings, tracing, both report files, the page, the marker and the email
     tracemalloc.start()
     try:
         outcome = run_detection(

@@ -380,7 +380,7 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
     _, function = only(template, "AWS::Lambda::Function", {"Handler": "detector.aws.handler.handler"})
     # WHEN its environment is read
     variables = function["Properties"]["Environment"]["Variables"]
-    # THEN it names the workgroup, saved query, topic and bucket deployed, and the default settings
+    # THEN it names the workgroup, saved queries, topic and bucket deployed, and the default settings
     assert variables == {
         "WORKGROUP": {"Ref": logical_id(stack, "Catalog/WorkGroup")},
         "NAMED_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DetectionQuery"), "NamedQueryId"]},
@@ -393,6 +393,9 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
         "MORE_QUERIES": "",
         "DASHBOARD_URL": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
         "#dashboards/dashboard/LegacyS3ClientDetector-us-east-1",
+        "BUCKETS_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/BucketsQuery"), "NamedQueryId"]},
+        "DAILY_QUERY_ID": {"Fn::GetAtt": [logical_id(stack, "Catalog/DailyQuery"), "NamedQueryId"]},
+        "ACCEPTED_FINDINGS": "[]",
     }
 
 

@@ -139,6 +139,9 @@ def finding(n: int, reasons: list[str], requests: int, principal: str | None = N
         auth_methods=["AuthHeader"],
         reasons=reasons,
         requests=requests,
+        sigv2_requests=requests if "sigv2" in reasons else 0,
+        legacy_tls_requests=requests if "legacy_tls" in reasons else 0,
+        failed_requests=0,
         buckets=["b"],
         event_names=["GetObject"],
         regions=[REGION],
@@ -225,11 +228,13 @@ def test_a_scheduled_run_publishes_its_metrics(
     deployed: None, capsys: pytest.CaptureFixture[str], detection_row: RowFactory
 ) -> None:
     # GIVEN a scheduled run whose query finds two principals, one signing SigV2
-    queue_rows([detection_row(1), detection_row(2, reasons="outdated_sdk", signature_versions="SigV4")])
+    queue_rows(
+        [detection_row(1), detection_row(2, reasons="outdated_sdk", signature_versions="SigV4", sigv2_requests="0")]
+    )
     # WHEN the handler runs it
     handler(SCHEDULED, Context())
     records = emf_records(capsys.readouterr().out)
-    # THEN its metrics count them, and the run's duration is measured
+    # THEN its metrics count them (the first principal's 2 requests signed SigV2), and the run's duration is measured
     (run,) = [record for record in records if metrics.REASON not in record and metrics.FINDINGS in record]
     assert (run[metrics.FINDINGS], run[metrics.PRINCIPALS], run[metrics.SIGV2_REQUESTS]) == ([2.0], [2.0], [2.0])
     assert run[metrics.RUN_DURATION][0] > 0

@@ -24,6 +24,9 @@ ADDED_SINCE: dict[str, str] = {
     # issue 14: the days a window's requests span, as a saved query; the dashboard of the run's metrics
     "CatalogEventSpanQueryCC9CF451": "AWS::Athena::NamedQuery",
     "Dashboard7A714131": "AWS::CloudWatch::Dashboard",
+    # issue 11: the buckets view and the daily counts are saved queries the function runs
+    "CatalogBucketsQueryF105C9F5": "AWS::Athena::NamedQuery",
+    "CatalogDailyQueryCDD9FB44": "AWS::Athena::NamedQuery",
 }
 """Resources added on purpose after the baseline, each with its type."""
 

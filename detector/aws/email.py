@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from detector.aws.location import ReportLocation
+from detector.aws import email_sections
+from detector.aws.location import REPORT_HTML, ReportLocation
 from detector.core import reasons
 from detector.core.findings import Finding, Report
 from detector.core.text import one_line
@@ -56,11 +57,17 @@ def subject(report: Report, account: str) -> str:
     else:
         noun = "finding" if total == 1 else "findings"
         breakdown = ", ".join(f"{count} {reason}" for reason, count in reason_counts(report))
+        new = f"{total} {noun}, {report.comparison.new} new" if report.comparison else f"{total} {noun}"
+        counted = [new, f"{total} {noun}"] if report.comparison else [new]
         candidates = [
-            f"{SUBJECT_PREFIX}: {total} {noun} ({breakdown}) in {account}, {window}",
-            f"{SUBJECT_PREFIX}: {total} {noun} ({breakdown}), {window}",
-            f"{SUBJECT_PREFIX}: {total} {noun} in {account}, {window}",
-            f"{SUBJECT_PREFIX}: {total} {noun}, {window}",
+            f"{SUBJECT_PREFIX}: {what}{detail}{where}, {window}"
+            for where, detail in (
+                (f" in {account}", f" ({breakdown})"),
+                ("", f" ({breakdown})"),
+                (f" in {account}", ""),
+                ("", ""),
+            )
+            for what in counted
         ]
     return next((text for text in candidates if len(text) <= SUBJECT_MAX_CHARS), candidates[-1][:SUBJECT_MAX_CHARS])
 
@@ -73,15 +80,17 @@ def body(
     top: int | None = TOP_FINDINGS,
     max_bytes: int = BODY_MAX_BYTES,
 ) -> str:
-    """Counts, where the full report is, then the top findings until `top` or the byte budget runs out."""
+    """Counts, where the full report is, then the top findings (only the new ones when compared with the previous
+    report) until `top` or the byte budget runs out, then what changed and what was accepted."""
     head = _head(report, location, account)
-    if not report.findings:
-        return head
-    ranked = sorted(report.findings, key=lambda finding: -finding.requests)
-    candidates = ranked if top is None else ranked[:top]
-    total = len(ranked)
-    parts = [head, "\nTop findings, most requests first:\n"]
-    used = _size(parts)
+    end = email_sections.tail(report)
+    ordered = email_sections.listed(report)
+    if not ordered:
+        return head + end
+    candidates = ordered if top is None else ordered[:top]
+    total = len(ordered)
+    parts = [head, email_sections.listing_title(report)]
+    used = _size(parts) + _size([end])
     if used + _size([_more(total)]) > max_bytes:
         raise ValueError(f"max_bytes={max_bytes} leaves no room for the findings; the summary alone is {used} bytes")
     shown = 0
@@ -95,7 +104,7 @@ def body(
         shown += 1
     if shown < total:
         parts.append(_more(total - shown))
-    return "".join(parts)
+    return "".join([*parts, end])
 
 
 def _head(report: Report, location: ReportLocation, account: str) -> str:
@@ -105,14 +114,16 @@ def _head(report: Report, location: ReportLocation, account: str) -> str:
     lines = [f"Legacy S3 clients in account {one_line(account)}, {days}.", ""]
     if total:
         noun = "finding" if total == 1 else "findings"
-        lines.append(f"{total} {noun}: " + ", ".join(f"{count} {reason}" for reason, count in reason_counts(report)))
+        counts = ", ".join(f"{count} {reason}" for reason, count in reason_counts(report))
+        lines.append(f"{total} {noun}{email_sections.counts_line(report)}: {counts}")
         lines.extend(f"  {reason:<13} {reasons.BY_NAME[reason].meaning}" for reason, _ in reason_counts(report))
         lines.append("A finding is one principal calling from one source IP with one client.")
     else:
         lines.append("No findings: no request was signed with SigV2, came from an outdated SDK or used TLS 1.0/1.1.")
     lines += [
         "",
-        "Full report (every finding, JSON and CSV):",
+        "The report to look at (open it from the S3 console), then every finding as JSON and CSV:",
+        f"  {location.object_console_url(REPORT_HTML)}",
         f"  {location.json_uri}",
         f"  {location.csv_uri}",
         f"  {location.console_url}",
@@ -146,11 +157,11 @@ def _finding_lines(number: int, finding: Finding) -> list[str]:
         ("reasons", ", ".join(sorted(finding.reasons, key=reasons.rank))),
         ("signing", signing),
         ("TLS", ", ".join(finding.tls_versions) or "not logged"),
-        ("requests", f"{finding.requests}, first {finding.first_seen}, last {finding.last_seen}"),
+        ("requests", f"{finding.request_counts()}, first {finding.first_seen}, last {finding.last_seen}"),
         ("buckets", ", ".join(buckets) + (f" and {more_buckets} more" if more_buckets else "")),
         ("what to do", finding.hint()),
     ]
-    lines = [f"{number}. {one_line(finding.principal_arn)}"]
+    lines = [f"{number}. {email_sections.mark(finding)}{one_line(finding.principal_arn)}"]
     return lines + [f"{indent}{label:<11} {one_line(value)}" for label, value in fields if value]
 
 

@@ -28,7 +28,9 @@ from detector.aws.run import run_detection
 from detector.aws.run_metrics import publish
 from detector.aws.trace import ec2_clients
 from detector.core import metrics
+from detector.core.bucket_view import BUCKETS_QUERY
 from detector.core.config import FunctionConfig, query_budget_seconds
+from detector.core.daily import DAILY_QUERY
 from detector.core.window import Window
 
 logger = Logger(service=metrics.SERVICE)
@@ -51,6 +53,11 @@ def window_key(window: Window) -> str:
     return f"{window.since}..{window.until}"
 
 
+def view_queries(config: FunctionConfig) -> dict[str, str]:
+    """Each view's saved query ID, empty when the stack set none."""
+    return {BUCKETS_QUERY: config.buckets_query_id, DAILY_QUERY: config.daily_query_id}
+
+
 @logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     started = time.monotonic()
@@ -63,6 +70,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(window=window_key(request.window), trigger=request.trigger)
     session = boto3.session.Session()
     athena = session.client("athena", config=BOTO_CONFIG)
+    views = {name: saved_query(athena, query_id) for name, query_id in view_queries(config).items() if query_id}
     budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000) / len(config.detection_queries)
     engine = AthenaEngine(athena, config.workgroup, timeout_seconds=budget)
     outcome = run_detection(
@@ -75,6 +83,12 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         account=account_of(event, context),
         region=session.region_name,
         ec2_for_region=ec2_clients(session),
+        views=views,
+        view_engine=lambda: AthenaEngine(
+            athena,
+            config.workgroup,
+            timeout_seconds=query_budget_seconds(context.get_remaining_time_in_millis() / 1000),
+        ),
     )
     if outcome.report is not None:
         publish(outcome.report, duration_seconds=time.monotonic() - started, bytes_scanned=engine.bytes_scanned)

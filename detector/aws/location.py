@@ -9,6 +9,11 @@ from detector.core.window import Window
 
 REPORT_JSON = "report.json"
 REPORT_CSV = "report.csv"
+REPORT_HTML = "report.html"
+SEEN = "seen.json"
+"""What the next run compares with: each finding's principal, client and reasons, a fraction of report.json."""
+POINTER = "latest.json"
+"""Beside the window folders: which window's report is the latest, and the one before it (`detector.aws.history`)."""
 MARKER = "notified.json"
 """Records that the window was emailed, so a retried event sends no second email."""
 
@@ -47,6 +52,22 @@ class ReportLocation:
     @property
     def csv_uri(self) -> str:
         return self.uri(REPORT_CSV)
+
+    @property
+    def html_uri(self) -> str:
+        return self.uri(REPORT_HTML)
+
+    @property
+    def pointer_key(self) -> str:
+        prefix = self.prefix.strip("/")
+        return f"{prefix}/{POINTER}" if prefix else POINTER
+
+    def object_console_url(self, name: str) -> str:
+        """The object's page in the S3 console, whose Open button shows it in the browser."""
+        return (
+            f"https://console.aws.amazon.com/s3/object/{quote(self.bucket)}"
+            f"?region={quote(self.region)}&prefix={quote(self.key(name))}"
+        )
 
     @property
     def console_url(self) -> str:

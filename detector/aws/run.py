@@ -5,16 +5,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from detector.aws.delivery import notify_once
 from detector.aws.event import Request
+from detector.aws.history import remember
 from detector.aws.location import ReportLocation
 from detector.aws.report_files import write_report
+from detector.aws.review import review, view_runner, write_page
 from detector.aws.trace import EC2Client, trace_sources
+from detector.core import accepted
 from detector.core.config import FunctionConfig
 from detector.core.engine import Engine
-from detector.core.findings import Finding, Report
+from detector.core.findings import Finding, Report, ranked
 from detector.core.window import Window
 
 logger = logging.getLogger(__name__)
@@ -66,7 +70,7 @@ def find(
             raise
         findings += [replace(Finding.from_row(row), log_source=source) for row in rows]
     if len(queries) > 1:
-        findings.sort(key=lambda finding: (-finding.requests, finding.principal_arn, finding.log_source or ""))
+        findings = ranked(findings)
     if ec2_for_region is not None:
         findings = trace_sources(findings, ec2_for_region)
     return Report(window=window, findings=findings)
@@ -83,17 +87,35 @@ def run_detection(
     account: str,
     region: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
+    views: Mapping[str, str] | None = None,
+    view_engine: Callable[[], Engine] | None = None,
+    today: date | None = None,
 ) -> Outcome:
-    """Query, trace each finding to its sender, store the full report, then email a summary once per window."""
+    """Query, trace each finding to its sender, add the views, set accepted findings apart, compare with the previous
+    report, store the full report and its page, then email a summary once per window. `views` is each view's saved
+    SQL; `view_engine` makes the engine for each, so its time is what the invocation has left."""
     window = request.window
     location = ReportLocation(config.report_bucket, config.report_prefix, window, region, config.dashboard_url)
     report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region)
+    report, found = review(
+        report,
+        run_view=view_runner(
+            lambda text: (view_engine() if view_engine else engine).run(text, window.parameters()), views or {}
+        ),
+        entries=accepted.parse_entries(config.accepted_findings),
+        s3=s3,
+        location=location,
+        today=today or datetime.now(UTC).date(),
+    )
     write_report(s3, report, location)
+    write_page(s3, report, location, account)
     outcome = Outcome(window, len(report.findings), location.json_uri, notified=False, report=report)
     if not report.findings and not config.notify_when_clean:
         logger.info("window %s..%s is clean; no email (NOTIFY_WHEN_CLEAN is false)", window.since, window.until)
+        remember(s3, location, found)
         return outcome
     notified = notify_once(
         s3, sns, topic_arn=config.topic_arn, report=report, location=location, request=request, account=account
     )
+    remember(s3, location, found)
     return replace(outcome, notified=notified)

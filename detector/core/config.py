@@ -50,6 +50,13 @@ class FunctionConfig:
     dashboard_url: str = ""
     """The stack's CloudWatch dashboard, linked from the email and the JSON summary."""
 
+    buckets_query_id: str = ""
+    """The saved buckets view over `source`'s logs; empty: the report says the view is missing."""
+    daily_query_id: str = ""
+    """The saved daily counts behind the report's trend; empty: the report says they are missing."""
+    accepted_findings: str = "[]"
+    """The `acceptedFindings` entries as JSON (`detector.core.accepted.encode`)."""
+
     @property
     def detection_queries(self) -> dict[str, str]:
         """Source -> its saved detection query, `source` first; raises InvalidConfig for a malformed MORE_QUERIES."""

@@ -6,6 +6,8 @@ A source's `queries/sources/<name>.sql` defines `source_events` with exactly the
 
 from __future__ import annotations
 
+import re
+
 EVENT_COLUMNS: dict[str, str] = {
     "event_time": "when the request was made: ISO 8601 UTC text, `2026-11-20T12:00:00Z`",
     "event_name": "the S3 operation (`GetObject`, `REST.GET.OBJECT`, ...)",
@@ -22,3 +24,12 @@ EVENT_COLUMNS: dict[str, str] = {
     "error_code": "the S3 error code of a failed request, else NULL",
     "request_id": "S3's request ID (access logs may deliver a record twice)",
 }
+
+AGENT_FEATURES = r" m/[^ \]]*"
+"""The ` m/<features>` word of a UA 2.1 agent, which modern SDKs change per operation: agents that differ only in it
+are one client. The events' `agent_key` drops it (queries/_events.sql), and so does `agent_key` here."""
+
+
+def agent_key(agent: str | None) -> str:
+    """The agent without its feature list: the same text as the events' `agent_key` column."""
+    return re.sub(AGENT_FEATURES, "", agent or "")

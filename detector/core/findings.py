@@ -6,18 +6,24 @@ import csv
 import io
 import json
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from detector.core import reasons
-from detector.core.clients import by_name
+from detector.core import hints, reasons
 from detector.core.text import csv_cell, printable
 from detector.core.window import Window
 
-LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
+if TYPE_CHECKING:
+    from detector.core.accepted import AcceptedFinding
+    from detector.core.baseline import Comparison
+    from detector.core.bucket_view import BucketStatus
+    from detector.core.daily import DailyCount
 
-PRESIGNED_HINT = "re-create the presigned URLs with SigV4 (the signer, not the fetcher, chose SigV2)"
+LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
+COUNT_FIELDS = ("requests", "sigv2_requests", "legacy_tls_requests", "failed_requests")
+OPTIONAL_FIELDS = ("source", "log_source", "status")
+"""Left out of a finding's JSON when not set."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,10 @@ class Finding:
     auth_methods: list[str]
     reasons: list[str]
     requests: int
+    sigv2_requests: int
+    legacy_tls_requests: int
+    failed_requests: int
+    """Requests that S3 answered with an error code (AccessDenied, SignatureDoesNotMatch, ...)."""
     buckets: list[str]
     event_names: list[str]
     regions: list[str]
@@ -45,6 +55,8 @@ class Finding:
     """What sent the requests, when traced (`detector.aws.trace`)."""
     log_source: str | None = None
     """The log the finding was read from (`cloudtrail`, `access_logs`), when the run names it."""
+    status: str | None = None
+    """`new` or `recurring` against the previous report, when the run compared with one (`detector.core.baseline`)."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Finding:
@@ -54,7 +66,7 @@ class Finding:
             value = row.get(name)
             if name in LIST_FIELDS:
                 value = sorted(part for part in (value or "").split(",") if part)
-            elif name == "requests":
+            elif name in COUNT_FIELDS:
                 value = int(value or 0)
             elif value == "":
                 value = None if name != "user_agent" else ""
@@ -66,32 +78,50 @@ class Finding:
     def presigned(self) -> bool:
         return "QueryString" in self.auth_methods
 
+    @property
+    def outdated(self) -> int:
+        """1 when the client is older than its SigV4-default release: the `outdated_sdk` reason's measure."""
+        return int("outdated_sdk" in self.reasons)
+
+    def of_which(self) -> str:
+        """`1 SigV2, 3 failed`: the requests that match a reason or failed, empty when none."""
+        counts = (
+            (self.sigv2_requests, "SigV2"),
+            (self.legacy_tls_requests, "legacy TLS"),
+            (self.failed_requests, "failed"),
+        )
+        return ", ".join(f"{count} {label}" for count, label in counts if count)
+
+    def request_counts(self) -> str:
+        """`101 (1 SigV2, 3 failed)`: every request, then those that match a reason or failed."""
+        of_which = self.of_which()
+        return f"{self.requests} ({of_which})" if of_which else str(self.requests)
+
     def hint(self) -> str:
-        """What the owner should change: the presigned-URL and client-specific advice first, then each other
-        reason's own hint, most urgent first."""
-        hints: list[str] = []
-        covered: set[str] = set()
-        if "sigv2" in self.reasons and self.presigned:
-            hints.append(PRESIGNED_HINT)
-            covered.add("sigv2")
-        client = by_name(self.client) if self.client else None
-        fixed_by_upgrade = {
-            name for name in self.reasons if name in reasons.BY_NAME and reasons.BY_NAME[name].upgrade_fixes
-        }
-        if client and fixed_by_upgrade:
-            hints.append(client.upgrade)
-            covered |= fixed_by_upgrade
-        hints += [
-            reason.hint for reason in reasons.BY_RANK if reason.name in self.reasons and reason.name not in covered
-        ]
-        return "; ".join(hints)
+        """What the owner should change (`detector.core.hints`)."""
+        return hints.hint(self)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for optional in ("source", "log_source"):
-            if data[optional] is None:
-                del data[optional]
+        for name in OPTIONAL_FIELDS:
+            if data[name] is None:
+                del data[name]
         return data
+
+
+def ranked(findings: Iterable[Finding]) -> list[Finding]:
+    """Most urgent first, as the detection query orders them: by each reason's measure, then by requests."""
+    return sorted(
+        findings,
+        key=lambda f: (
+            *reasons.order_key(f),
+            -f.requests,
+            f.principal_arn,
+            f.source_ip is None,
+            f.source_ip or "",
+            f.user_agent,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -107,12 +137,22 @@ class Report:
     events_scanned: int = 0
     files_skipped: list[SkippedFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    """What to act on, most urgent first."""
     events_seen: tuple[str, str] | None = None
     """The first and last event time read in the window, when any was (the CLI's summary shows their days); not part
     of the JSON report."""
+    accepted: list[AcceptedFinding] = field(default_factory=list)
+    """Findings an `acceptedFindings` entry covers until its expiry: counted, not listed as actions."""
+    comparison: Comparison | None = None
+    """What changed since the previous report, when the run compared with one."""
+    buckets: list[BucketStatus] = field(default_factory=list)
+    daily: list[DailyCount] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """What the report lacks and why: a view whose query failed, a previous report that could not be read."""
 
     def counts_by_reason(self) -> dict[str, int]:
-        return {reason: sum(reason in f.reasons for f in self.findings) for reason in reasons.NAMES}
+        """Findings per reason, most urgent reason first."""
+        return {r.name: sum(r.name in f.reasons for f in self.findings) for r in reasons.BY_RANK}
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -121,6 +161,11 @@ class Report:
             "events_scanned": self.events_scanned,
             "files_skipped": [asdict(skipped) for skipped in self.files_skipped],
             "findings": [finding.to_dict() for finding in self.findings],
+            "accepted": [accepted.to_dict() for accepted in self.accepted],
+            "comparison": self.comparison.to_dict() if self.comparison else None,
+            "buckets": [bucket.to_dict() for bucket in self.buckets],
+            "daily": [count.to_dict() for count in self.daily],
+            "notes": list(self.notes),
         }
 
     def to_json(self) -> str:

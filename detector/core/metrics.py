@@ -21,9 +21,9 @@ REASON = "Reason"
 FINDINGS = "Findings"
 """Per reason: the findings with that reason; without the dimension: every finding."""
 REQUESTS = "Requests"
-"""Per reason: the requests of the findings with that reason."""
+"""Per reason: the requests that had it (SigV2 or legacy-TLS requests; all requests of an outdated client)."""
 SIGV2_REQUESTS = "SigV2Requests"
-"""The requests of the findings that signed SigV2."""
+"""The requests signed with SigV2."""
 PRINCIPALS = "Principals"
 """Distinct principal ARNs among the findings."""
 RUN_DURATION = "RunDuration"
@@ -44,14 +44,21 @@ def by_reason(report: Report) -> dict[str, ReasonCounts]:
     return {
         reason.name: ReasonCounts(
             findings=sum(reason.name in finding.reasons for finding in report.findings),
-            requests=sum(finding.requests for finding in report.findings if reason.name in finding.reasons),
+            requests=sum(requests_with(finding, reason.name) for finding in report.findings),
         )
         for reason in reasons.BY_RANK
     }
 
 
+def requests_with(finding: Finding, reason: str) -> int:
+    """The finding's requests that had `reason`: its `<reason>_requests` count where it keeps one, else all of them."""
+    if reason not in finding.reasons:
+        return 0
+    return int(getattr(finding, f"{reason}_requests", finding.requests))
+
+
 def sigv2_requests(findings: list[Finding]) -> int:
-    return sum(finding.requests for finding in findings if "sigv2" in finding.reasons)
+    return sum(finding.sigv2_requests for finding in findings)
 
 
 def principals(findings: list[Finding]) -> int:

@@ -4,7 +4,8 @@ A file whose name starts with `_` is a fragment: one or more CTEs. A query or fr
 reads in a `-- needs: a, b` line; the renderer puts every fragment needed, directly or not, in one `WITH` ahead
 of the query, each after the fragments it needs. `source_events` is the source's own fragment,
 `queries/sources/<source>.sql`: the same queries run over any source. `{placeholders}` are filled from one
-definition each: the table, the client catalog, the reasons, the regions that accept SigV2, the legacy TLS versions.
+definition each: the table, the client catalog, the reasons and their ranking, the regions that accept SigV2, the
+legacy TLS versions, the agents' feature list.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from detector.core import reasons
 from detector.core.clients import catalog_values_sql, version_in_agent_sql, version_key_sql
+from detector.core.events import AGENT_FEATURES
 from detector.core.sql import quote_literal
 
 DETECTION = "detection"
@@ -68,6 +70,8 @@ PLACEHOLDERS: Mapping[str, Callable[[], str]] = {
     "client_version_key": lambda: version_key_sql("client_version"),
     "reasons": reasons.reasons_sql,
     "any_reason": reasons.any_reason_sql,
+    "finding_order": reasons.order_sql,
+    "agent_features": lambda: quote_literal(AGENT_FEATURES),
     "sigv2_regions": lambda: ", ".join(map(quote_literal, SIGV2_REGIONS)),
     "legacy_tls_versions": lambda: ", ".join(quote_literal(version.upper()) for version in LEGACY_TLS_VERSIONS),
 }

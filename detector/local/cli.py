@@ -33,6 +33,14 @@ from detector.local import buckets, cost, terminal
 from detector.local.credentials import usable_session
 from detector.local.discovery import S3_SCHEME, UsageError
 from detector.local.exit_status import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON_CHOICES, epilog, fails
+from detector.local.report_options import (
+    FORMATS,
+    add_report_options,
+    compared,
+    needs_views,
+    read_baseline,
+    write_view,
+)
 from detector.local.scan import scan
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
@@ -104,7 +112,8 @@ def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help="last day of events to report, YYYY-MM-DD (UTC), included; by event time, so the files delivered "
         "the day after are read too",
     )
-    scan_parser.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scan_parser.add_argument("--format", choices=FORMATS, default="table")
+    add_report_options(scan_parser)
     scan_parser.add_argument(
         "--cache",
         type=Path,
@@ -152,6 +161,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
     errors = terminal.console(stderr=True)
     try:
         check_output(args.output)
+        previous = read_baseline(args.baseline)
         window = Window(args.since, args.until)
         session = usable_session(args.profile, args.region) if args.trace else None
         report = run_scan(args, window, errors)
@@ -173,7 +183,9 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         from detector.aws.trace import ec2_clients, trace_sources  # noqa: PLC0415 - boto3 only when asked for
 
         report.findings = trace_sources(report.findings, ec2_clients(session))
-    write_report(report, args.format, args.output, quiet=args.quiet)
+    report = compared(report, previous)
+    if not write_view(report, args.format, args.by, args.output):
+        write_report(report, args.format, args.output, quiet=args.quiet)
     return EXIT_FINDINGS if fails(report, args.fail_on) else EXIT_OK
 
 
@@ -224,6 +236,7 @@ def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Repo
             on_files=lambda total: progress.update(task, total=total),
             on_progress=lambda done: progress.advance(task, done),
             cache_dir=args.cache,
+            views=needs_views(args.format, args.by),
         )
 
 
@@ -241,6 +254,7 @@ def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> R
             on_total=lambda total: progress.update(task, total=total),
             on_bytes=lambda done: progress.advance(task, done),
             cache_dir=args.cache,
+            views=needs_views(args.format, args.by),
         )
 
 
@@ -285,6 +299,7 @@ def print_table(report: Report, console: Console, *, quiet: bool = False, wrap: 
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Requests", justify="right", no_wrap=True)
     table.add_column("Reasons", max_width=18)
+    table.add_column("Of which", max_width=16)
     table.add_column("Principal", overflow="fold", max_width=60)
     traced = any(finding.source for finding in report.findings)
     if traced:
@@ -299,7 +314,14 @@ def print_table(report: Report, console: Console, *, quiet: bool = False, wrap: 
         else:
             client = finding.user_agent.strip("[]") or "(no user agent)"
         source = finding.source if traced else finding.source_ip
-        cells = (" ".join(finding.reasons), finding.principal_arn, source or "", client, finding.hint())
+        cells = (
+            " ".join(finding.reasons),
+            finding.of_which(),
+            finding.principal_arn,
+            source or "",
+            client,
+            finding.hint(),
+        )
         table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
     if not wrap:
         terminal.unwrap(table)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detector.core.config import FUNCTION_MEMORY_MB
+from detector.core.views import VIEW_QUERIES
 
 DAYS_PER_MONTH = 365 / 12
 PRICES_READ = "2026-11-27"
@@ -124,8 +125,13 @@ class Usage:
 
     @property
     def queries_per_run(self) -> int:
-        """One detection query per deployed source."""
-        return 2 if self.source == BOTH else 1
+        """One detection query per deployed source, and the views' queries over the first (`detector.core.views`)."""
+        return (2 if self.source == BOTH else 1) + len(VIEW_QUERIES)
+
+    def queries_over(self, source: str) -> int:
+        """The queries a run makes over one source's logs: its detection query, and the views' over the first."""
+        first = CLOUDTRAIL if self.records_cloudtrail else ACCESS_LOGS
+        return 1 + (len(VIEW_QUERIES) if source == first else 0)
 
     @property
     def bytes_per_day(self) -> float:
@@ -189,10 +195,23 @@ def estimate(usage: Usage) -> Estimate:
     without: list[Line] = []
     if usage.records_cloudtrail:
         lines += _cloudtrail_lines(usage)
-        without.append(_athena("", usage, usage.days, usage.bytes_per_day, usage.files_per_day))
+        without.append(
+            _athena(
+                "", usage, usage.days, usage.bytes_per_day, usage.files_per_day, queries=usage.queries_over(CLOUDTRAIL)
+            )
+        )
     if usage.records_access_logs:
         lines += _access_log_lines(usage)
-        without.append(_athena("", usage, usage.days, usage.access_log_bytes_per_day, usage.access_log_objects_per_day))
+        without.append(
+            _athena(
+                "",
+                usage,
+                usage.days,
+                usage.access_log_bytes_per_day,
+                usage.access_log_objects_per_day,
+                queries=usage.queries_over(ACCESS_LOGS),
+            )
+        )
     lines += _run_lines(usage)
     runs = f" a run × {usage.runs_per_month:,.0f}"
     reads = " + ".join(line.usage.removesuffix(runs) for line in without)
@@ -217,6 +236,7 @@ def _cloudtrail_lines(usage: Usage) -> list[Line]:
             usage.projected_days,
             usage.bytes_per_day,
             usage.files_per_day,
+            queries=usage.queries_over(CLOUDTRAIL),
         ),
     ]
 
@@ -234,6 +254,7 @@ def _access_log_lines(usage: Usage) -> list[Line]:
             usage.projected_days,
             usage.access_log_bytes_per_day,
             usage.access_log_objects_per_day,
+            queries=usage.queries_over(ACCESS_LOGS),
         ),
     ]
 
@@ -253,15 +274,18 @@ def _run_lines(usage: Usage) -> list[Line]:
     ]
 
 
-def _athena(item: str, usage: Usage, days: int, bytes_per_day: float, objects_per_day: float) -> Line:
-    """Runs reading `days` days of logs: the bytes Athena bills and the GETs S3 bills for the objects."""
+def _athena(
+    item: str, usage: Usage, days: int, bytes_per_day: float, objects_per_day: float, *, queries: int = 1
+) -> Line:
+    """Runs whose `queries` each read `days` days of logs: the bytes Athena bills and the GETs S3 bills."""
     scanned = bytes_per_day * days
     gets = objects_per_day * days
     runs = usage.runs_per_month
+    each = f"{_scanned(scanned)}, {gets:,.0f} GETs"
     return Line(
         item,
-        f"{_scanned(scanned)}, {gets:,.0f} GETs a run × {runs:,.0f}",
-        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs,
+        (f"{queries} × ({each})" if queries > 1 else each) + f" a run × {runs:,.0f}",
+        (athena_query_cost(scanned) + S3_GET.of(gets)) * runs * queries,
     )
 
 

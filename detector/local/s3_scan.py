@@ -38,8 +38,10 @@ def scan_s3(
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    views: bool = False,
 ) -> Report:
-    """Lists the window's objects under each URL, streams them to the parsers, and runs the detection query."""
+    """Lists the window's objects under each URL, streams them to the parsers, and runs the detection query (and
+    with `views` the view queries)."""
     catalog = LocalCatalog(detection_sources(), workers=workers, cache_dir=cache_dir)
     listed: list[tuple[S3Location, list[S3Object]]] = []
     for url in urls:
@@ -51,7 +53,7 @@ def scan_s3(
         wanted = _unread(catalog, location, items, on_bytes)
         tasks = fetch(client, location, wanted, on_bytes, catalog.skipped.append)
         catalog.load_tasks(tasks, len(wanted), lambda n: None)
-    return report_of(catalog, window)
+    return report_of(catalog, window, views=views)
 
 
 def _unread(

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from detector.core import queries
 from detector.core.findings import Finding, Report
+from detector.core.views import add_views
 from detector.core.window import Window
 from detector.local.cloudtrail_reader import CloudTrailSource
 from detector.local.discovery import discover
@@ -31,24 +32,27 @@ def scan(
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    views: bool = False,
 ) -> Report:
-    """Finds, reads and checks the log files under `paths`; the detection query gives the findings."""
+    """Finds, reads and checks the log files under `paths`; the detection query gives the findings, and with `views`
+    the buckets and daily queries the report's views."""
     found = discover(paths, window)
     on_files(len(found.files))
     catalog = LocalCatalog(detection_sources(), workers=workers, cache_dir=cache_dir)
     catalog.skipped.extend(found.skipped)
     catalog.load(found.files, on_progress)
-    return report_of(catalog, window)
+    return report_of(catalog, window, views=views)
 
 
-def report_of(catalog: LocalCatalog, window: Window) -> Report:
-    """The detection query over every source that had files, and what was scanned and skipped."""
+def report_of(catalog: LocalCatalog, window: Window, *, views: bool = False) -> Report:
+    """The detection query over every source that had files, and what was scanned and skipped; with `views`, the
+    buckets and daily queries over the first source too (each reads the files again past the memory kept)."""
     findings: list[Finding] = []
     if catalog.files_scanned:
         for source in catalog.sources:
             rows = catalog.run(queries.DETECTION, window, source.name)
             findings.extend(Finding.from_row(row) for row in rows)
-    return Report(
+    report = Report(
         window=window,
         files_scanned=catalog.files_scanned,
         events_scanned=catalog.events_scanned,
@@ -56,6 +60,10 @@ def report_of(catalog: LocalCatalog, window: Window) -> Report:
         findings=findings,
         events_seen=events_seen(catalog, window),
     )
+    if not views:
+        return report
+    first = catalog.sources[0].name
+    return add_views(report, lambda name: catalog.run(name, window, first) if catalog.files_scanned else [])
 
 
 def events_seen(catalog: LocalCatalog, window: Window) -> tuple[str, str] | None:
