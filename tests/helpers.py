@@ -44,6 +44,11 @@ GENERATED = GeneratedSize(events=900, days=3, events_per_file=75)
 """The small generated trees: 3 days, 4 regions, 75 requests a CloudTrail file; the same requests as access logs."""
 
 
+def logged_in(log_source: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The oracle's findings as a scan reports them: each naming the log it was read from."""
+    return [{**row, "log_source": log_source} for row in rows]
+
+
 def load_catalog(paths: Sequence[Path]) -> LocalCatalog:
     """Every log file under `paths`, whatever its date, in a fresh catalog: the queries alone must prune."""
     files, _pruned = find_log_files(paths, Window())

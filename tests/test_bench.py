@@ -18,7 +18,7 @@ from detector.local.scan import scan
 from detector.sources.cloudtrail import COLUMNS
 from detector.sources.columns import Struct
 from tests import oracle
-from tests.helpers import LogTree, cloudtrail_event
+from tests.helpers import LogTree, cloudtrail_event, logged_in
 
 RESULTS = (
     "events",
@@ -153,7 +153,9 @@ def test_a_log_file_spread_over_several_lines_is_still_scanned(log_tree: LogTree
     # THEN the file is scanned, not skipped, and both events are found as the oracle finds them
     assert (report.files_scanned, report.events_scanned, report.files_skipped) == (1, 2, [])
     assert [finding.requests for finding in report.findings] == [2]
-    assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(oracle.findings([event, event]))
+    assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(
+        logged_in("cloudtrail", oracle.findings([event, event]))
+    )
 
 
 def test_duckdb_draws_no_progress_bar_of_its_own_into_a_report_on_stdout() -> None:

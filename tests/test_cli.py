@@ -16,7 +16,7 @@ from detector.core.findings import PRESIGNED_HINT, Finding
 from detector.local.cli import EXIT_OK, EXIT_USAGE, main
 from samples.generate import ACTORS, Actor, make_event
 from tests import oracle
-from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event
+from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event, logged_in
 
 FINDING_FIELDS = [
     "principal_arn",
@@ -36,6 +36,7 @@ FINDING_FIELDS = [
     "regions",
     "first_seen",
     "last_seen",
+    "log_source",
 ]
 """The documented fields of a finding in the JSON report."""
 
@@ -152,7 +153,7 @@ def test_json_report_has_the_documented_shape(demo_report: dict[str, Any]) -> No
     keys = list(demo_report)
 
     # THEN they are the documented ones, the window is open, and every finding has the documented fields
-    assert keys == ["window", "files_scanned", "events_scanned", "files_skipped", "findings"]
+    assert keys == ["window", "files_scanned", "events_scanned", "files_skipped", "lines_skipped", "findings"]
     assert demo_report["window"] == {"since": None, "until": None}
     assert demo_report["findings"]
     assert all(list(finding) == FINDING_FIELDS for finding in demo_report["findings"])
@@ -261,7 +262,7 @@ def test_demo_findings_are_what_the_oracle_finds_in_the_same_files(demo_report: 
 
     # THEN the report counts the same files and events, and has the oracle's findings
     assert (demo_report["files_scanned"], demo_report["events_scanned"]) == (len(files), len(events))
-    assert oracle.canonical(demo_report["findings"]) == oracle.canonical(oracle.findings(events))
+    assert oracle.canonical(demo_report["findings"]) == oracle.canonical(logged_in("cloudtrail", oracle.findings(events)))
 
 
 def test_demo_findings_are_exactly_the_actors_whose_data_says_so(demo_report: dict[str, Any]) -> None:

@@ -98,6 +98,16 @@ class SkippedFile:
     error: str
 
 
+@dataclass(frozen=True)
+class SkippedLines:
+    """Lines of a file that was read that are not log records: not read, counted, the first few shown."""
+
+    path: str
+    lines: int
+    examples: tuple[str, ...]
+    """`line N: text`, the text cut short and its control characters escaped."""
+
+
 @dataclass
 class Report:
     window: Window
@@ -105,6 +115,7 @@ class Report:
     events_scanned: int = 0
     files_skipped: list[SkippedFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    lines_skipped: list[SkippedLines] = field(default_factory=list)
 
     def counts_by_reason(self) -> dict[str, int]:
         return {reason: sum(reason in f.reasons for f in self.findings) for reason in reasons.NAMES}
@@ -115,6 +126,7 @@ class Report:
             "files_scanned": self.files_scanned,
             "events_scanned": self.events_scanned,
             "files_skipped": [asdict(skipped) for skipped in self.files_skipped],
+            "lines_skipped": [asdict(skipped) for skipped in self.lines_skipped],
             "findings": [finding.to_dict() for finding in self.findings],
         }
 

@@ -1,10 +1,12 @@
-"""`python -m detector scan PATH...`: the detection query over downloaded CloudTrail logs, no AWS account needed."""
+"""`python -m detector scan PATH...`: the detection query over downloaded CloudTrail logs or S3 server access logs, no
+AWS account needed."""
 
 from __future__ import annotations
 
 import argparse
 import io
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -25,13 +27,17 @@ from rich.table import Table
 from rich.text import Text
 
 from detector.core import reasons
-from detector.core.findings import Report
+from detector.core.config import SOURCE_CHOICES
+from detector.core.findings import Finding, Report
 from detector.core.text import one_line
 from detector.core.window import Window, WindowError
 from detector.local import buckets, cost
 from detector.local.discovery import S3_SCHEME, UsageError
 from detector.local.scan import scan
 
+SCAN_SOURCES = ("cloudtrail", "access-logs")
+"""What `scan --source` forces: one log read, as `SOURCE_CHOICES` names them (without one, each file's content
+decides)."""
 EXIT_OK = 0
 EXIT_USAGE = 2
 REPORT_WIDTH = 180
@@ -79,13 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
 def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan_parser = commands.add_parser(
         "scan",
-        help="scan downloaded CloudTrail log files",
-        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
+        help="scan downloaded CloudTrail logs or S3 server access logs",
+        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json) and S3 server "
+        "access logs (either key layout), each file read as the log its content is.",
         epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan_parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of a trail's logs"
+        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of the logs"
+    )
+    scan_parser.add_argument(
+        "--source",
+        choices=SCAN_SOURCES,
+        help="read every file as this log (default: each file as the log its content is, CloudTrail JSON or "
+        "access-log lines)",
     )
     scan_parser.add_argument(
         "--since",
@@ -134,6 +147,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     for skipped in report.files_skipped:
         say(errors, "skipped", "yellow", f"{skipped.path}: {skipped.error}")
+    for lines in report.lines_skipped:
+        shown = "; ".join(lines.examples)
+        say(errors, "skipped", "yellow", f"{lines.lines} line(s) of {lines.path}: not log records ({shown})")
     if not report.files_scanned and not report.files_skipped:
         span = window.to_dict()
         say(
@@ -183,6 +199,11 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
+def scan_sources(args: argparse.Namespace) -> tuple[str, ...]:
+    """The sources `--source` names, or every one."""
+    return SOURCE_CHOICES[args.source] if args.source else SOURCE_CHOICES["both"]
+
+
 def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
     """The scan of local paths or of s3:// prefixes, with a progress bar on a terminal."""
     remote = [path.startswith(S3_SCHEME) for path in args.paths]
@@ -198,6 +219,7 @@ def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Repo
             on_files=lambda total: progress.update(task, total=total),
             on_progress=lambda done: progress.advance(task, done),
             cache_dir=args.cache,
+            sources=scan_sources(args),
         )
 
 
@@ -215,6 +237,7 @@ def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> R
             on_total=lambda total: progress.update(task, total=total),
             on_bytes=lambda done: progress.advance(task, done),
             cache_dir=args.cache,
+            sources=scan_sources(args),
         )
 
 
@@ -251,35 +274,58 @@ def write_report(report: Report, format_: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
-def print_table(report: Report, console: Console) -> None:
-    """A summary line, then one row per finding with its reasons and what to change."""
+def summary_line(report: Report) -> str:
+    """What was scanned and skipped, and the findings by reason (and by log, when there are several)."""
     window = report.window.to_dict()
     span = f"{window['since'] or 'start'} .. {window['until'] or 'end'}"
     counts = ", ".join(f"{count} {reason}" for reason, count in report.counts_by_reason().items() if count)
-    console.print(
+    lines = sum(skipped.lines for skipped in report.lines_skipped)
+    logs = Counter(finding.log_source for finding in report.findings)
+    by_log = f" ({', '.join(f'{count} in {log}' for log, count in logs.items())})" if len(logs) > 1 else ""
+    return (
         f"Scanned {report.files_scanned} files, {report.events_scanned} events ({span}); "
-        f"{len(report.files_skipped)} files skipped. "
-        f"{len(report.findings)} findings" + (f": {counts}." if counts else ".")
+        f"{len(report.files_skipped)} files skipped"
+        + (f", {lines} lines in {len(report.lines_skipped)} files not read" if lines else "")
+        + f". {len(report.findings)} findings{by_log}"
+        + (f": {counts}." if counts else ".")
     )
+
+
+def print_table(report: Report, console: Console) -> None:
+    """A summary line, then one row per finding with its reasons and what to change; with several logs, each row
+    names the logs whose findings it shows (the same finding in both is one row)."""
+    console.print(summary_line(report))
     if not report.findings:
         return
+    several_logs = len({finding.log_source for finding in report.findings}) > 1
+    traced = any(finding.source for finding in report.findings)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Requests", justify="right", no_wrap=True)
+    if several_logs:
+        table.add_column("Logs", max_width=11)
     table.add_column("Reasons", max_width=18)
     table.add_column("Principal", overflow="fold", max_width=60)
-    traced = any(finding.source for finding in report.findings)
-    if traced:
-        table.add_column("Source (traced)", max_width=34, overflow="fold")
-    else:
-        table.add_column("Source IP", no_wrap=True)
+    table.add_column("Source (traced)" if traced else "Source IP", max_width=34, overflow="fold", no_wrap=not traced)
     table.add_column("Client", max_width=28, overflow="fold")
     table.add_column("What to change", min_width=40, overflow="fold")
-    for finding in report.findings:
+    for cells, logs in table_rows(report.findings, traced):
+        table.add_row(cells[0], *([" ".join(logs)] if several_logs else []), *(Text(one_line(c)) for c in cells[1:]))
+    console.print(table)
+
+
+def table_rows(findings: Sequence[Finding], traced: bool) -> list[tuple[tuple[str, ...], list[str]]]:
+    """Each finding's cells and its log; a finding whose cells are the previous one's joins its row."""
+    rows: list[tuple[tuple[str, ...], list[str]]] = []
+    for finding in findings:
         if finding.client:
             client = f"{finding.client} {finding.client_version or ''}".strip()
         else:
             client = finding.user_agent.strip("[]") or "(no user agent)"
         source = finding.source if traced else finding.source_ip
-        cells = (" ".join(finding.reasons), finding.principal_arn, source or "", client, finding.hint())
-        table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
-    console.print(table)
+        cells: tuple[str, ...] = (str(finding.requests), " ".join(finding.reasons), finding.principal_arn)
+        cells += (source or "", client, finding.hint())
+        if rows and rows[-1][0] == cells:
+            rows[-1][1].append(finding.log_source or "")
+        else:
+            rows.append((cells, [finding.log_source or ""]))
+    return rows

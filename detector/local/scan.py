@@ -1,24 +1,37 @@
-"""The local scan: find the log files, read them into DuckDB, run the detection query, report."""
+"""The local scan: find the log files, read them into DuckDB, run the detection query over each source, report."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from detector.core import queries
 from detector.core.findings import Finding, Report
 from detector.core.window import Window
+from detector.local import access_log_reader, projection
+from detector.local.access_log_reader import AccessLogSource
 from detector.local.cloudtrail_reader import CloudTrailSource
 from detector.local.discovery import discover
 from detector.local.loading import LocalCatalog
-from detector.local.projection import TABLE
-from detector.sources import cloudtrail
+from detector.local.source import LocalSource
+from detector.sources import access_logs, cloudtrail
+
+READERS: dict[str, tuple[str, Callable[[str], LocalSource]]] = {
+    cloudtrail.NAME: (projection.TABLE, CloudTrailSource.for_query),
+    access_logs.NAME: (access_log_reader.TABLE, AccessLogSource.for_query),
+}
+"""Each source the local scan reads: its view, and its reader for a query (reading only what the query needs)."""
 
 
-def detection_sources() -> list[CloudTrailSource]:
-    """Each source the scan reads, decoding only what the detection query needs of it."""
-    return [CloudTrailSource.for_query(queries.render(queries.DETECTION, TABLE, source=cloudtrail.NAME))]
+def detection_sources(names: Sequence[str] = tuple(READERS)) -> list[LocalSource]:
+    """The named sources (every one by default), each decoding only what the detection query needs of it."""
+    built = []
+    for name in names:
+        table, for_query = READERS[name]
+        built.append(for_query(queries.render(queries.DETECTION, table, source=name)))
+    return built
 
 
 def scan(
@@ -29,27 +42,34 @@ def scan(
     *,
     cache_dir: Path | None = None,
     workers: int | None = None,
+    sources: Sequence[str] = tuple(READERS),
 ) -> Report:
-    """Finds, reads and checks the log files under `paths`; the detection query gives the findings."""
+    """Finds, reads and checks the log files under `paths`; the detection query gives the findings.
+
+    Each file is read by the source that recognises its content, or by the only one of `sources`."""
     found = discover(paths, window)
     on_files(len(found.files))
-    catalog = LocalCatalog(detection_sources(), workers=workers, cache_dir=cache_dir)
+    catalog = LocalCatalog(detection_sources(sources), workers=workers, cache_dir=cache_dir)
     catalog.skipped.extend(found.skipped)
     catalog.load(found.files, on_progress)
     return report_of(catalog, window)
 
 
 def report_of(catalog: LocalCatalog, window: Window) -> Report:
-    """The detection query over every source that had files, and what was scanned and skipped."""
+    """The detection query over every source that had files, findings merged, each naming its log; what was scanned
+    and skipped."""
     findings: list[Finding] = []
-    if catalog.files_scanned:
-        for source in catalog.sources:
+    order = {source.name: position for position, source in enumerate(catalog.sources)}
+    for source in catalog.sources:
+        if catalog.loaded(source.name):
             rows = catalog.run(queries.DETECTION, window, source.name)
-            findings.extend(Finding.from_row(row) for row in rows)
+            findings += [replace(Finding.from_row(row), log_source=source.name) for row in rows]
+    findings.sort(key=lambda f: (-f.requests, f.principal_arn, f.source_ip or "", order[f.log_source or ""]))
     return Report(
         window=window,
         files_scanned=catalog.files_scanned,
         events_scanned=catalog.events_scanned,
         files_skipped=sorted(catalog.skipped, key=lambda skipped: skipped.path),
         findings=findings,
+        lines_skipped=sorted(catalog.lines_skipped, key=lambda skipped: skipped.path),
     )
