@@ -262,7 +262,9 @@ def test_demo_findings_are_what_the_oracle_finds_in_the_same_files(demo_report: 
 
     # THEN the report counts the same files and events, and has the oracle's findings
     assert (demo_report["files_scanned"], demo_report["events_scanned"]) == (len(files), len(events))
-    assert oracle.canonical(demo_report["findings"]) == oracle.canonical(logged_in("cloudtrail", oracle.findings(events)))
+    assert oracle.canonical(demo_report["findings"]) == oracle.canonical(
+        logged_in("cloudtrail", oracle.findings(events))
+    )
 
 
 def test_demo_findings_are_exactly_the_actors_whose_data_says_so(demo_report: dict[str, Any]) -> None:

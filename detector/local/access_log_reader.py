@@ -102,6 +102,15 @@ def column_array(name: str, values: Sequence[str]) -> pa.Array:
     return array.dictionary_encode()
 
 
+def non_empty_lines(text: str, at_least: int) -> int:
+    """The file's lines that hold anything; `at_least` of them are known (every line, when there are as many)."""
+    lines = text.count("\n") + (not text.endswith("\n") and bool(text))
+    if lines == at_least:
+        return lines
+    split = text.split("\n")
+    return len(split) - split.count("")
+
+
 def first_bad_lines(text: str) -> tuple[str, ...]:
     """The first few lines that are not records, `line N: text`, their control characters escaped."""
     found: list[str] = []
@@ -133,8 +142,7 @@ class AccessLogParser:
     def parse(self, data: bytes, path: str) -> ParsedFile:
         text = text_of(data)
         matches = self.regex.findall(text)
-        lines = text.split("\n")
-        records = len(lines) - lines.count("")
+        records = non_empty_lines(text, len(matches))
         if not matches:
             if not records:
                 raise BadFile(access_logs.EMPTY_FILE)
