@@ -87,6 +87,8 @@ class Lister:
     location: S3Location
     skipped: list[SkippedFile] = field(default_factory=list)
     levels: dict[str, Level] = field(default_factory=dict)
+    page_size: int = 1000
+    """Keys a listing page holds: S3's most."""
 
     def refused(self, prefix: str, error: Exception) -> None:
         reason = f"cannot list it ({describe(error)}); the scan needs s3:ListBucket on the bucket"
@@ -116,7 +118,9 @@ class Lister:
         options: dict[str, str] = {}
         while True:
             try:
-                page = self.client.list_objects_v2(Bucket=self.location.bucket, Prefix=prefix, Delimiter="/", **options)
+                page = self.client.list_objects_v2(
+                    Bucket=self.location.bucket, Prefix=prefix, Delimiter="/", MaxKeys=self.page_size, **options
+                )
             except (ClientError, BotoCoreError) as error:
                 self.refused(prefix, error)
                 return
