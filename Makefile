@@ -23,7 +23,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PY) -m detector scan samples/AWSLogs
+	$(PY) -m detector scan samples/AWSLogs samples/access-logs/partitioned
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

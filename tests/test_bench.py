@@ -33,6 +33,8 @@ RESULTS = (
     "cached_seconds",
     "cached_vs_floor",
     "s3_vs_sync",
+    "access_seconds",
+    "access_vs_scan",
 )
 DETECTION_SQL = queries.render(queries.DETECTION, TABLE, source="cloudtrail")
 
@@ -52,6 +54,9 @@ def test_tiny_bench_prints_every_result_and_the_scan_agrees_with_the_plain_loop(
     assert int(lines["events"]) > 0
     assert float(lines["window_bytes_ratio"]) == 1
     assert (lines["findings_agree"], lines["cached_s3_synced_agree"]) == ("True", "True")
+    # AND the scan of the same requests as access logs finds what the CloudTrail scan finds
+    assert lines["access_findings_agree"] == "True"
+    assert int(lines["access_records"]) >= int(lines["events"])
 
 
 def detection(generated_logs: Path, catalog: LocalCatalog) -> tuple[int, int, list[dict[str, object]]]:

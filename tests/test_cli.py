@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import random
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from detector.core.findings import PRESIGNED_HINT, Finding
 from detector.local.cli import EXIT_OK, EXIT_USAGE, main
 from samples.generate import ACTORS, Actor, make_event
 from tests import oracle
-from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event, logged_in
+from tests.helpers import DEMO_LOGS, REPO_ROOT, LogTree, cloudtrail_event, logged_in
 
 FINDING_FIELDS = [
     "principal_arn",
@@ -343,3 +344,20 @@ def test_a_window_outside_every_file_completes_with_a_note(capsys: pytest.Captur
     assert code == EXIT_OK
     assert out.startswith("Scanned 0 files, 0 events")
     assert "no log file is dated inside the window 2025-01-01 .. 2025-01-01" in err
+
+
+def test_the_readme_shows_what_make_demo_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the Makefile's demo command, and the README's block of what it prints
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    demo = re.search(r"^demo:.*\n\t\$\(PY\) -m detector (.+)$", makefile, re.MULTILINE)
+    assert demo is not None
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("`make demo` prints:\n\n```text\n", 1)[1].split("```", 1)[0]
+
+    # WHEN the command runs, into a pipe as a README is written
+    code = main(demo[1].split())
+
+    # THEN it prints the README's block, line for line
+    printed = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "\n".join(line.rstrip() for line in printed.splitlines()).strip("\n") == block.strip("\n")

@@ -92,14 +92,18 @@ def text_of(data: bytes) -> str:
 
 
 def column_array(name: str, values: Sequence[str]) -> pa.Array:
-    """A captured column as Arrow: quotes and an optional field's space stripped, a missing value NULL."""
-    array = pa.array(values, pa.string())
+    """A captured column as a dictionary array, built from the strings at once. For a quoted or optional field, the
+    quotes or the leading space are stripped from its few distinct values, and the one that means missing made NULL."""
+    array = pa.array(values, STRING)
     optional = COLUMN_NAMES.index(name) >= REQUIRED_FIELDS
-    if optional or name in QUOTED_VALUES:
-        missing = pc.equal(array, "" if optional else "-")
-        stripped = pc.utf8_slice_codeunits(array, 1, None if optional else -1)
-        array = pc.if_else(missing, pa.scalar(None, pa.string()), stripped)
-    return array.dictionary_encode()
+    if not optional and name not in QUOTED_VALUES:
+        return array
+    distinct = array.dictionary
+    missing = pc.index(distinct, "" if optional else "-").as_py()
+    indices = array.indices
+    if missing >= 0:
+        indices = pc.if_else(pc.equal(indices, missing), pa.scalar(None, pa.int32()), indices)
+    return pa.DictionaryArray.from_arrays(indices, pc.utf8_slice_codeunits(distinct, 1, None if optional else -1))
 
 
 def non_empty_lines(text: str, at_least: int) -> int:
