@@ -305,11 +305,15 @@ def print_table(report: Report, console: Console) -> None:
         table.add_column("Logs", max_width=11)
     table.add_column("Reasons", max_width=18)
     table.add_column("Principal", overflow="fold", max_width=60)
-    table.add_column("Source (traced)" if traced else "Source IP", max_width=34, overflow="fold", no_wrap=not traced)
+    if traced:
+        table.add_column("Source (traced)", max_width=34, overflow="fold")
+    else:
+        table.add_column("Source IP", no_wrap=True)
     table.add_column("Client", max_width=28, overflow="fold")
     table.add_column("What to change", min_width=40, overflow="fold")
     for cells, logs in table_rows(report.findings, traced):
-        table.add_row(cells[0], *([" ".join(logs)] if several_logs else []), *(Text(one_line(c)) for c in cells[1:]))
+        logged = [Text(" ".join(logs))] if several_logs else []
+        table.add_row(cells[0], *logged, *(Text(one_line(cell)) for cell in cells[1:]))
     console.print(table)
 
 
