@@ -5,7 +5,8 @@ Fast path: the source's line regex (`detector.sources.access_logs.LINE_REGEX`, t
 run once over the whole file with `findall`, capturing only the projected columns, then one Arrow column per
 capture. The per-file form differs only where it must: a field may not run into the next line, and each capture
 keeps what tells a field the line ends before (NULL) from an empty one, the optional field's leading space and the
-quoted field's quotes, which Arrow then strips. Lines are cut as Athena's TextInputFormat cuts them (`\\n`, `\\r\\n`,
+quoted field's quotes, which are stripped from each column's distinct values; the fields after the last one read are
+left to the final `.*`. Lines are cut as Athena's TextInputFormat cuts them (`\\n`, `\\r\\n`,
 `\\r`; invalid UTF-8 replaced); empty lines hold nothing. A line that is not a record is counted, and the first few
 are found again line by line to show; a file with no record at all is not an access log.
 """
@@ -189,7 +190,9 @@ class AccessLogSource:
 
     def view_sql(self, relation: str) -> str:
         """`CREATE VIEW access_logs` over `relation`: every column of the table, those not read NULL."""
-        parts = [f"e.{name} AS {name}" if name in self.columns else f"NULL::VARCHAR AS {name}" for name in COLUMN_NAMES]
+        parts = [
+            f'e."{name}" AS "{name}"' if name in self.columns else f'NULL::VARCHAR AS "{name}"' for name in COLUMN_NAMES
+        ]
         for key, column in zip(PARTITION_KEYS, _PARTITIONS, strict=True):
             fallback = RECORD_DAY_SQL if key == "log_date" else "NULL::VARCHAR"
             parts.append(f"coalesce(e.{column}, {fallback}) AS {key}")
