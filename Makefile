@@ -47,7 +47,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 demo: $(DEMO_VENV)/.installed
-	$(DEMO_VENV)/bin/s3-legacy-clients scan samples/AWSLogs
+	$(DEMO_VENV)/bin/s3-legacy-clients scan samples/AWSLogs samples/access-logs/partitioned
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

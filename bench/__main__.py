@@ -1,5 +1,6 @@
 """`python -m bench [--events N]`: the local scan against bare decompression, a hand-written loop and jq; the cached
-scan; the S3 scan against `aws s3 sync` plus a local scan, both from a local S3 server.
+scan; the S3 scan against `aws s3 sync` plus a local scan, both from a local S3 server; the scan of the same requests
+as S3 server access logs, against the CloudTrail scan.
 
 Every measurement runs in this one process, interleaved, the median of the rounds printed: the machine
 is noisy, so the ratios (`scan_vs_floor`, `cached_vs_floor`, `s3_vs_sync`, ...) are the results and the seconds context.
@@ -18,6 +19,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -67,6 +69,11 @@ def same_findings(report: dict[str, Any], handwritten: Counter[tuple[str, str, s
     return scanned == sorted((arn, ip, requests) for (arn, ip, _agent), requests in handwritten.items())
 
 
+def verdicts(report: dict[str, Any]) -> list[tuple[str, str, int, list[str]]]:
+    """Each finding's principal, address, requests and reasons: what either log must agree on."""
+    return sorted((f["principal_arn"], f["source_ip"] or "", f["requests"], f["reasons"]) for f in report["findings"])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--events", type=int, default=1_000_000, help="events in each generated tree")
@@ -74,18 +81,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=DATA_DIR, help="where the generated trees are kept")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    scan_root, window_root = (ensure(tree, args.data) for tree in trees(args.events))
+    scan_root, window_root, access_root = (ensure(tree, args.data) for tree in trees(args.events))
     say(f"trees ready in {time.perf_counter() - started:.1f} s under {scan_root.parent}")
     with tempfile.TemporaryDirectory() as temp, s3_server() as environment:
         say(f"{upload(scan_root / 'AWSLogs', environment) / 1e6:.0f} MB uploaded to the local S3 server")
-        results = measure(args.rounds, scan_root, window_root, Path(temp), environment)
+        results = measure(args.rounds, Roots(scan_root, window_root, access_root), Path(temp), environment)
     for name, value in results.items():
         print(f"{name}: {value:.2f}" if isinstance(value, float) else f"{name}: {value}")
     print(
         "# floor: the same files inflated with zlib, one process per core, nothing kept; "
         "python: gzip + json + the same rules, one process; jq: zcat | jq with the SigV2 filter; "
         "cached: a second scan with --cache; s3: scan s3://... of the same files from a local S3 server; "
-        "sync: aws s3 sync of them from that server, then a local scan"
+        "sync: aws s3 sync of them from that server, then a local scan; access: a scan of the scan tree's requests "
+        "as S3 server access logs (partitioned layout, plain text as S3 delivers them)"
     )
     print(
         f"# window: a one-day --since/--until scan ({WINDOW_DAY}, by event time, so it opens the next day too) of "
@@ -99,18 +107,24 @@ def say(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def measure(
-    rounds: int, scan_root: Path, window_root: Path, temp: Path, environment: dict[str, str]
-) -> dict[str, object]:
+@dataclass(frozen=True)
+class Roots:
+    scan: Path
+    window: Path
+    access: Path
+
+
+def measure(rounds: int, roots: Roots, temp: Path, environment: dict[str, str]) -> dict[str, object]:
     """Every measurement, interleaved round by round; the medians and the checks."""
-    files = log_files(scan_root)
+    files = log_files(roots.scan)
     day = WINDOW_DAY.isoformat()
     scans = {
-        "scan": Scan(temp / "scan.json", str(scan_root)),
-        "cached": Scan(temp / "cached.json", str(scan_root), "--cache", str(temp / "cache")),
-        "window": Scan(temp / "window.json", str(window_root), "--since", day, "--until", day),
+        "scan": Scan(temp / "scan.json", str(roots.scan)),
+        "cached": Scan(temp / "cached.json", str(roots.scan), "--cache", str(temp / "cache")),
+        "window": Scan(temp / "window.json", str(roots.window), "--since", day, "--until", day),
         "s3": Scan(temp / "s3.json", f"s3://{BUCKET}/AWSLogs/", environment=environment),
         "synced": Scan(temp / "synced.json", str(temp / "synced")),
+        "access": Scan(temp / "access.json", str(roots.access)),
     }
     scans["cached"]()  # fills the cache: the rounds measure the second scan
     handwritten: Counter[tuple[str, str, str]] = Counter()
@@ -125,7 +139,7 @@ def measure(
 
     measurements: dict[str, Callable[[], object]] = {
         "floor": lambda: baselines.floor(files),
-        **{name: scans[name] for name in ("scan", "cached", "window", "s3")},
+        **{name: scans[name] for name in ("scan", "cached", "window", "s3", "access")},
         "sync": sync_then_scan,
         "python": python,
     }
@@ -138,9 +152,8 @@ def measure(
             action()
             seconds[name].append(time.perf_counter() - began)
         say(f"round {round_}/{rounds}: " + ", ".join(f"{n} {s[-1]:.2f} s" for n, s in seconds.items()))
-    return results_of(
-        {name: statistics.median(values) for name, values in seconds.items()}, scans, handwritten, window_root
-    )
+    median = {name: statistics.median(values) for name, values in seconds.items()}
+    return {**results_of(median, scans, handwritten, roots.window), **access_results(median, scans)}
 
 
 def results_of(
@@ -170,6 +183,19 @@ def results_of(
         "peak_rss_mb": scans["scan"].peak_rss_kb / 1024,
         "findings_agree": same_findings(scans["scan"].report, handwritten),
         "cached_s3_synced_agree": all(findings_of(scans[n].report) == reference for n in ("cached", "s3", "synced")),
+    }
+
+
+def access_results(median: dict[str, float], scans: dict[str, Scan]) -> dict[str, object]:
+    """The access-log scan of the same requests: its speed, and that it finds what the CloudTrail scan finds."""
+    access = scans["access"]
+    return {
+        "access_records": access.report["events_scanned"],
+        "access_files": access.report["files_scanned"],
+        "access_seconds": median["access"],
+        "access_vs_scan": median["access"] / median["scan"],
+        "access_peak_rss_mb": access.peak_rss_kb / 1024,
+        "access_findings_agree": verdicts(access.report) == verdicts(scans["scan"].report),
     }
 
 

@@ -1,14 +1,18 @@
-"""The benchmark's log trees, generated once per size with a fixed seed and kept in `bench/.data/<events>/`."""
+"""The benchmark's log trees, generated once per size with a fixed seed and kept in `bench/.data/<events>/`: the scan
+tree, the window tree, and the scan tree's requests as S3 server access logs (date-based partitioned layout)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
+from samples.access_logs import generate_access_logs
 from samples.generate import REGIONS, generate
 
 DATA_DIR = Path(__file__).resolve().parent / ".data"
@@ -29,17 +33,31 @@ class Tree:
     events: int
     days: int
     events_per_file: int
+    log: str = "cloudtrail"
+    """`cloudtrail`, or `access_logs` for the same requests as access logs."""
 
 
-def trees(events: int) -> tuple[Tree, Tree]:
-    """The scan tree (about 2,000 events a file, one day) and the window tree (the same events over 30 days)."""
+def trees(events: int) -> tuple[Tree, Tree, Tree]:
+    """The scan tree (about 2,000 events a file, one day), the window tree (the same events over 30 days), and the
+    scan tree's requests as access logs."""
     slots = WINDOW_DAYS * len(REGIONS) * WINDOW_FILES_PER_REGION_DAY
     per_file = max(WINDOW_MIN_EVENTS_PER_FILE, round(events / slots))
-    return Tree("scan", events, 1, SCAN_EVENTS_PER_FILE), Tree("window", events, WINDOW_DAYS, per_file)
+    return (
+        Tree("scan", events, 1, SCAN_EVENTS_PER_FILE),
+        Tree("window", events, WINDOW_DAYS, per_file),
+        Tree("access", events, 1, SCAN_EVENTS_PER_FILE, log="access_logs"),
+    )
+
+
+WRITERS: dict[str, Callable[..., Iterator[Path]]] = {
+    "cloudtrail": generate,
+    "access_logs": partial(generate_access_logs, layout="partitioned"),
+}
+"""Each log's writer of the generator's requests: the same requests for a seed."""
 
 
 def _generate_region(out: Path, tree: Tree, index: int) -> int:
-    written = generate(
+    written = WRITERS[tree.log](
         out,
         events=tree.events // len(REGIONS),
         days=tree.days,

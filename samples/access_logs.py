@@ -15,12 +15,12 @@ import argparse
 import hashlib
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from detector.sources import access_logs
-from samples.generate import ACCOUNT, SAMPLES_DIR, START, Batch, batches
+from samples.generate import ACCOUNT, REGIONS, SAMPLES_DIR, START, Batch, batches
 
 DEMO_ACCESS_LOGS = SAMPLES_DIR / "access-logs"
 LAYOUTS = ("partitioned", "simple")
@@ -164,6 +164,8 @@ def generate_access_logs(
     layout: str,
     events: int,
     days: int,
+    start: date = START,
+    regions: tuple[str, ...] = REGIONS,
     events_per_file: int = 2000,
     seed: int = 20261127,
     account: str = ACCOUNT,
@@ -171,7 +173,9 @@ def generate_access_logs(
     """Writes the requests `samples.generate.generate` writes for the same arguments, as access logs in `layout`."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout {layout!r}: expected one of {', '.join(LAYOUTS)}")
-    for batch in batches(events=events, days=days, start=START, events_per_file=events_per_file, seed=seed):
+    for batch in batches(
+        events=events, days=days, start=start, regions=regions, events_per_file=events_per_file, seed=seed
+    ):
         for bucket, delivered, lines in _files(batch):
             path = out / log_key(layout, batch, bucket, delivered.replace(tzinfo=None), account)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from app import build
 from detector.core import queries
 from detector.core.window import Window, format_log_date
+from detector.local.access_log_reader import AccessLogSource
 from detector.local.discovery import find_log_files
 from detector.local.duckdb_engine import DuckDBEngine
 from detector.local.loading import LocalCatalog
@@ -43,6 +44,11 @@ class GeneratedSize(TypedDict):
 
 GENERATED = GeneratedSize(events=900, days=3, events_per_file=75)
 """The small generated trees: 3 days, 4 regions, 75 requests a CloudTrail file; the same requests as access logs."""
+
+
+def logged_in(log_source: str, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The oracle's findings as a scan reports them: each naming the log it was read from."""
+    return [{**row, "log_source": log_source} for row in rows]
 
 
 def load_catalog(paths: Sequence[Path]) -> LocalCatalog:
@@ -217,6 +223,44 @@ def load_access_logs(paths: Sequence[Path]) -> AccessLogCatalog:
         if parsed.rows:
             _insert(connection, parsed, access_logs.parse_log_path(str(path)))
     return AccessLogCatalog(connection, parsed_files)
+
+
+@dataclass
+class ReaderCatalog:
+    """Access-log files read by the local reader (`detector.local.access_log_reader`, every column), answering what
+    an `AccessLogCatalog` answers, so the same tests run over both."""
+
+    catalog: LocalCatalog
+
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        return self.catalog.connection
+
+    def run(self, name: str, window: Window) -> list[dict[str, object]]:
+        return self.catalog.run(name, window, access_logs.NAME)
+
+    @property
+    def problems(self) -> dict[str, str]:
+        """Each file skipped, or with lines not read, by path, in the parser's words."""
+        problems = {skipped.path: skipped.error for skipped in self.catalog.skipped}
+        for lines in self.catalog.lines_skipped:
+            problems[lines.path] = f"{lines.lines} line(s) are not S3 server access log records and were not read"
+        return problems
+
+
+def read_access_logs(paths: Sequence[Path]) -> ReaderCatalog:
+    """Every access-log file under `paths`, whatever its date, read by the local reader in this process."""
+    files, _pruned = find_log_files(paths, Window())
+    catalog = LocalCatalog([AccessLogSource()], workers=1)
+    catalog.load(files)
+    return ReaderCatalog(catalog)
+
+
+ACCESS_LOG_READERS: dict[str, Callable[[Sequence[Path]], AccessLogCatalog | ReaderCatalog]] = {
+    "parse_file": load_access_logs,
+    "local_reader": read_access_logs,
+}
+"""The two ways access logs reach DuckDB in the tests: the source's parser into a table, and the local reader."""
 
 
 def _insert(

@@ -18,7 +18,7 @@ from detector.local.scan import scan
 from detector.sources.cloudtrail import COLUMNS
 from detector.sources.columns import Struct
 from tests import oracle
-from tests.helpers import LogTree, cloudtrail_event
+from tests.helpers import LogTree, cloudtrail_event, logged_in
 
 RESULTS = (
     "events",
@@ -33,6 +33,8 @@ RESULTS = (
     "cached_seconds",
     "cached_vs_floor",
     "s3_vs_sync",
+    "access_seconds",
+    "access_vs_scan",
 )
 DETECTION_SQL = queries.render(queries.DETECTION, TABLE, source="cloudtrail")
 
@@ -52,6 +54,9 @@ def test_tiny_bench_prints_every_result_and_the_scan_agrees_with_the_plain_loop(
     assert int(lines["events"]) > 0
     assert float(lines["window_bytes_ratio"]) == 1
     assert (lines["findings_agree"], lines["cached_s3_synced_agree"]) == ("True", "True")
+    # AND the scan of the same requests as access logs finds what the CloudTrail scan finds
+    assert lines["access_findings_agree"] == "True"
+    assert int(lines["access_records"]) >= int(lines["events"])
 
 
 def detection(generated_logs: Path, catalog: LocalCatalog) -> tuple[int, int, list[dict[str, object]]]:
@@ -153,7 +158,9 @@ def test_a_log_file_spread_over_several_lines_is_still_scanned(log_tree: LogTree
     # THEN the file is scanned, not skipped, and both events are found as the oracle finds them
     assert (report.files_scanned, report.events_scanned, report.files_skipped) == (1, 2, [])
     assert [finding.requests for finding in report.findings] == [2]
-    assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(oracle.findings([event, event]))
+    assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(
+        logged_in("cloudtrail", oracle.findings([event, event]))
+    )
 
 
 def test_duckdb_draws_no_progress_bar_of_its_own_into_a_report_on_stdout() -> None:

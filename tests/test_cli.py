@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import random
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from detector.core.hints import presigned
 from detector.local.cli import EXIT_OK, EXIT_USAGE, main
 from samples.generate import ACTORS, Actor, make_event
 from tests import oracle
-from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event
+from tests.helpers import DEMO_LOGS, REPO_ROOT, LogTree, cloudtrail_event, logged_in
 
 FINDING_FIELDS = [
     "principal_arn",
@@ -40,6 +41,7 @@ FINDING_FIELDS = [
     "regions",
     "first_seen",
     "last_seen",
+    "log_source",
 ]
 """The documented fields of a finding in the JSON report."""
 
@@ -157,7 +159,7 @@ def test_json_report_has_the_documented_shape(demo_report: dict[str, Any]) -> No
 
     # THEN they are the documented ones, the window is open, and every finding has the documented fields
     assert keys == [
-        *("window", "files_scanned", "events_scanned", "files_skipped", "findings"),
+        *("window", "files_scanned", "events_scanned", "files_skipped", "lines_skipped", "findings"),
         *("accepted", "comparison", "buckets", "daily", "notes"),
     ]
     assert demo_report["window"] == {"since": None, "until": None}
@@ -268,7 +270,9 @@ def test_demo_findings_are_what_the_oracle_finds_in_the_same_files(demo_report: 
 
     # THEN the report counts the same files and events, and has the oracle's findings
     assert (demo_report["files_scanned"], demo_report["events_scanned"]) == (len(files), len(events))
-    assert oracle.canonical(demo_report["findings"]) == oracle.canonical(oracle.findings(events))
+    assert oracle.canonical(demo_report["findings"]) == oracle.canonical(
+        logged_in("cloudtrail", oracle.findings(events))
+    )
 
 
 def test_demo_findings_are_exactly_the_actors_whose_data_says_so(demo_report: dict[str, Any]) -> None:
@@ -349,3 +353,20 @@ def test_a_window_outside_every_file_completes_with_a_note(capsys: pytest.Captur
     assert code == EXIT_OK
     assert out.startswith("Scanned 0 files, 0 events")
     assert "no log file is dated inside the window 2025-01-01 .. 2025-01-01" in err
+
+
+def test_the_readme_shows_what_make_demo_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    # GIVEN the Makefile's demo command, and the README's block of what it prints
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    demo = re.search(r"^demo:.*\n\t\$\(DEMO_VENV\)/bin/s3-legacy-clients (.+)$", makefile, re.MULTILINE)
+    assert demo is not None
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("`make demo` prints:\n\n```text\n", 1)[1].split("```", 1)[0]
+
+    # WHEN the command runs, into a pipe as a README is written
+    code = main(demo[1].split())
+
+    # THEN it prints the README's block, line for line
+    printed = capsys.readouterr().out
+    assert code == EXIT_OK
+    assert "\n".join(line.rstrip() for line in printed.splitlines()).strip("\n") == block.strip("\n")

@@ -22,6 +22,7 @@ from detector.sources import access_logs, cloudtrail
 from samples.access_logs import DEMO_ACCESS_LOGS, LAYOUTS, generate_access_logs
 from tests import oracle
 from tests.helpers import (
+    ACCESS_LOG_READERS,
     ACCESS_LOG_TABLE,
     DEMO_LOGS,
     GENERATED,
@@ -29,9 +30,9 @@ from tests.helpers import (
     AccessLogCatalog,
     AccessLogTree,
     LogTree,
+    ReaderCatalog,
     access_log_line,
     cloudtrail_event,
-    load_access_logs,
     load_catalog,
 )
 from tests.oracle import OracleWindow
@@ -55,7 +56,10 @@ def parsed(name: str, source: str) -> exp.Expr:
     )
 
 
-def sql_rows(catalog: LocalCatalog | AccessLogCatalog, name: str, since: date | None, until: date | None) -> list[str]:
+AnyCatalog = LocalCatalog | AccessLogCatalog | ReaderCatalog
+
+
+def sql_rows(catalog: AnyCatalog, name: str, since: date | None, until: date | None) -> list[str]:
     """The query's rows; detection rows as the Findings the report carries."""
     rows = catalog.run(name, Window(since, until))
     if name == queries.DETECTION:
@@ -140,23 +144,28 @@ def test_query_agrees_with_the_oracle_on_generated_logs(
     assert sql_rows(catalog, name, since, until) == expected
 
 
-@pytest.fixture(scope="session", params=[(seed, layout) for seed in GENERATED_SEEDS for layout in LAYOUTS], ids=str)
+@pytest.fixture(
+    scope="session",
+    params=[(seed, layout, reader) for seed in GENERATED_SEEDS for layout in LAYOUTS for reader in ACCESS_LOG_READERS],
+    ids=str,
+)
 def generated_access_logs(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[AccessLogCatalog, list[Path]]:
-    """The generated requests of one seed written as access logs in one layout, parsed and loaded."""
-    seed, layout = request.param
+) -> tuple[AccessLogCatalog | ReaderCatalog, list[Path]]:
+    """The generated requests of one seed written as access logs in one layout, parsed and loaded by one reader."""
+    seed, layout, reader = request.param
     root = tmp_path_factory.mktemp(f"access-{seed}-{layout}")
     list(generate_access_logs(root, layout=layout, seed=seed, **GENERATED))
-    return load_access_logs([root]), oracle.access_log_files(root)
+    return ACCESS_LOG_READERS[reader]([root]), oracle.access_log_files(root)
 
 
 @pytest.mark.parametrize("window", WINDOWS, ids=str)
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_agrees_with_the_oracle_on_generated_access_logs(
-    generated_access_logs: tuple[AccessLogCatalog, list[Path]], name: str, window: str
+    generated_access_logs: tuple[AccessLogCatalog | ReaderCatalog, list[Path]], name: str, window: str
 ) -> None:
-    # GIVEN generated access logs, parsed into DuckDB, and read by the oracle's own scanner for the window
+    # GIVEN generated access logs, parsed into DuckDB (by the source's parser, or the local reader), and read by the
+    # oracle's own scanner for the window
     catalog, files = generated_access_logs
     since, until = WINDOWS[window]
     events = oracle.read_access_log_events(files, OracleWindow(since, until))
@@ -313,22 +322,27 @@ SIMPLE_LAYOUT_LINES = [
 """Keys without a region: the Host header names it, or nothing does."""
 
 
-@pytest.fixture(scope="module")
-def tricky_access_logs(tmp_path_factory: pytest.TempPathFactory) -> tuple[AccessLogCatalog, list[Path]]:
+@pytest.fixture(scope="module", params=ACCESS_LOG_READERS)
+def tricky_access_logs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[AccessLogCatalog | ReaderCatalog, list[Path]]:
     tree = AccessLogTree(tmp_path_factory.mktemp("tricky-access"))
     tree.write(TRICKY_ACCESS_LINES[:12], day=date(2026, 11, 20))
     tree.write(TRICKY_ACCESS_LINES[12:-2], day=date(2026, 11, 21), region="eu-west-1", bucket="b-eu")
     tree.write(TRICKY_ACCESS_LINES[-2:], day=date(2026, 11, 22))
     tree.write(SIMPLE_LAYOUT_LINES, day=date(2026, 11, 21), layout="simple")
-    return load_access_logs([tree.root]), oracle.access_log_files(tree.root)
+    return ACCESS_LOG_READERS[request.param]([tree.root]), oracle.access_log_files(tree.root)
 
 
 @pytest.mark.parametrize("window", [(None, None), (SINCE, UNTIL), (UNTIL, None)], ids=str)
 @pytest.mark.parametrize("name", QUERY_NAMES)
 def test_query_agrees_with_the_oracle_on_tricky_access_log_lines(
-    tricky_access_logs: tuple[AccessLogCatalog, list[Path]], name: str, window: tuple[date | None, date | None]
+    tricky_access_logs: tuple[AccessLogCatalog | ReaderCatalog, list[Path]],
+    name: str,
+    window: tuple[date | None, date | None],
 ) -> None:
-    # GIVEN the tricky lines in both layouts, parsed into DuckDB, and read by the oracle's scanner
+    # GIVEN the tricky lines in both layouts, parsed into DuckDB (by the source's parser, or the local reader), and
+    # read by the oracle's scanner
     catalog, files = tricky_access_logs
     since, until = window
     events = oracle.read_access_log_events(files, OracleWindow(since, until))
@@ -344,7 +358,7 @@ def test_query_agrees_with_the_oracle_on_tricky_access_log_lines(
 
 
 def test_the_host_header_names_the_region_when_the_key_does_not(
-    tricky_access_logs: tuple[AccessLogCatalog, list[Path]],
+    tricky_access_logs: tuple[AccessLogCatalog | ReaderCatalog, list[Path]],
 ) -> None:
     # GIVEN the simple-layout lines, whose keys carry no region
     catalog, _files = tricky_access_logs
@@ -441,18 +455,22 @@ def test_query_leaves_out_events_after_the_window_in_the_day_after_folder(
 
 
 def source_tables() -> dict[str, tuple[duckdb.DuckDBPyConnection, str]]:
-    """Each source's demo logs, read by its own reader into the table its fragment names."""
+    """Each source's demo logs, read by its own readers into the table its fragment names."""
+    demo = DEMO_ACCESS_LOGS / "partitioned"
     return {
         cloudtrail.NAME: (load_catalog([DEMO_LOGS]).connection, TABLE),
-        access_logs.NAME: (load_access_logs([DEMO_ACCESS_LOGS / "partitioned"]).connection, ACCESS_LOG_TABLE),
+        **{
+            f"{access_logs.NAME}-{reader}": (read([demo]).connection, ACCESS_LOG_TABLE)
+            for reader, read in ACCESS_LOG_READERS.items()
+        },
     }
 
 
-@pytest.mark.parametrize("source", SOURCES)
+@pytest.mark.parametrize("source", [cloudtrail.NAME, *(f"{access_logs.NAME}-{r}" for r in ACCESS_LOG_READERS)])
 def test_each_source_gives_exactly_the_common_event_columns(source: str) -> None:
     # GIVEN the source's demo logs, loaded by its reader, and the source's fragment
     connection, table = source_tables()[source]
-    sql = queries.render_source_events(source, table)
+    sql = queries.render_source_events(source.split("-", 1)[0], table)
     # WHEN the fragment runs over them
     cursor = connection.execute(to_duckdb(sql), Window().parameters()[:2])
     rows = cursor.fetchall()

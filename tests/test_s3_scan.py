@@ -1,5 +1,6 @@
 """`scan s3://BUCKET/PREFIX` against moto's S3 server over real HTTP on 127.0.0.1: the same findings as a local scan,
-only the window's prefixes listed, unreadable objects named by key."""
+only the window's prefixes listed (CloudTrail's, and access logs' in both key layouts), unreadable objects named by
+key."""
 
 from __future__ import annotations
 
@@ -20,13 +21,19 @@ from moto.server import ThreadedMotoServer
 from detector.core.window import Window
 from detector.local.cli import EXIT_OK, EXIT_USAGE, main
 from detector.local.s3_fetch import unreadable
+from detector.local.s3_listing import Lister, S3Location
 from detector.local.s3_scan import scan_s3
 from detector.local.scan import scan
-from tests.helpers import DEMO_LOGS, LogTree, cloudtrail_event
+from detector.sources import access_logs
+from samples.access_logs import DEMO_ACCESS_LOGS, LAYOUTS
+from tests.helpers import DEMO_LOGS, LOG_ACCOUNT, AccessLogTree, LogTree, access_log_line, cloudtrail_event
 
 BUCKET = "trail-logs"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
 SIGV2_EVENT = cloudtrail_event(arn="arn:aws:iam::111122223333:user/old", agent="[aws-cli/1.11.10]", signature="SigV2")
+SIGV2_LINE = access_log_line(
+    arn="arn:aws:iam::111122223333:user/old-access", agent="aws-cli/1.11.10", signature="SigV2"
+)
 
 
 @pytest.fixture(scope="module")
@@ -263,3 +270,101 @@ def test_a_bucket_that_cannot_be_listed_is_a_usage_error(s3: Any, capsys: pytest
     assert "s3://no-such-bucket-here/AWSLogs/: cannot list it (NoSuchBucket" in " ".join(
         capsys.readouterr().err.split()
     )
+
+
+# --- S3 server access logs ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_s3_scan_of_the_demo_access_logs_finds_what_the_local_scan_finds(s3: Any, layout: str) -> None:
+    # GIVEN the demo access logs in one key layout uploaded under s3-access-logs/
+    upload(s3, DEMO_ACCESS_LOGS / layout / access_logs.LOG_PREFIX.rstrip("/"))
+
+    # WHEN the bucket is scanned from S3, and the tree from disk
+    remote = scan_s3([f"s3://{BUCKET}/"], Window(), s3)
+    local = scan([DEMO_ACCESS_LOGS / layout], Window())
+
+    # THEN both read the same files and events and give the same findings, all from the access logs
+    assert (remote.files_scanned, remote.events_scanned, remote.files_skipped) == (
+        local.files_scanned,
+        local.events_scanned,
+        [],
+    )
+    assert findings(remote) == findings(local) != []
+    assert {finding.log_source for finding in remote.findings} == {"access_logs"}
+
+
+def test_s3_scan_lists_only_each_buckets_delivery_days_the_window_reads(s3: Any, tmp_path: Path) -> None:
+    # GIVEN partitioned access logs of two buckets in two regions, delivered on six days
+    tree = AccessLogTree(tmp_path / "access")
+    for day in range(18, 24):
+        for region, bucket in (("us-east-1", "legacy-a"), ("eu-west-1", "legacy-b")):
+            tree.write([SIGV2_LINE], day=date(2026, 11, day), region=region, bucket=bucket)
+    upload(s3, tree.root / access_logs.LOG_PREFIX.rstrip("/"))
+    prefixes = listed_prefixes(s3)
+
+    # WHEN the bucket is scanned for 2026-11-20
+    report = scan_s3([f"s3://{BUCKET}/"], Window(date(2026, 11, 20), date(2026, 11, 20)), s3)
+
+    # THEN only that day's and the next day's folders of each bucket are listed, and their files read
+    assert sorted(prefixes) == sorted(
+        f"s3-access-logs/{LOG_ACCOUNT}/{region}/{bucket}/2026/11/{day}/"
+        for region, bucket in (("us-east-1", "legacy-a"), ("eu-west-1", "legacy-b"))
+        for day in ("20", "21")
+    )
+    assert report.files_scanned == 4
+
+
+def test_s3_scan_lists_only_the_delivery_days_of_simple_layout_access_logs(s3: Any, tmp_path: Path) -> None:
+    # GIVEN simple-layout access logs delivered on six days, under the stack's prefix
+    tree = AccessLogTree(tmp_path / "access")
+    for day in range(18, 24):
+        tree.write([SIGV2_LINE], day=date(2026, 11, day), layout="simple")
+    upload(s3, tree.root / access_logs.LOG_PREFIX.rstrip("/"))
+    prefixes = listed_prefixes(s3)
+
+    # WHEN the bucket is scanned for 2026-11-20
+    report = scan_s3([f"s3://{BUCKET}/"], Window(date(2026, 11, 20), date(2026, 11, 20)), s3)
+
+    # THEN only the keys delivered that day and the next are listed, and their files read
+    assert sorted(prefixes) == ["s3-access-logs/2026-11-20-", "s3-access-logs/2026-11-21-"]
+    assert (report.files_scanned, [f.requests for f in report.findings]) == (2, [1])
+
+
+def test_a_level_of_simple_layout_logs_is_listed_without_paging_through_them(s3: Any) -> None:
+    # GIVEN a prefix holding three years of simple-layout access logs, an account folder before them and a folder
+    # after them
+    keys = [f"s3-access-logs/{year}-11-20-00-05-{n:02d}-{n:016X}" for year in (2024, 2025, 2026) for n in range(8)]
+    keys += [f"s3-access-logs/{LOG_ACCOUNT}/us-east-1/b/2026/11/20/x", "s3-access-logs/zz-other/x"]
+    for key in keys:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"")
+    calls: list[str] = []
+    s3.meta.events.register(
+        "provide-client-params.s3.ListObjectsV2", lambda params, **_: calls.append(params.get("StartAfter", ""))
+    )
+
+    # WHEN the level is listed five keys to a page
+    level = Lister(s3, S3Location(BUCKET, "s3-access-logs/"), page_size=5).level("s3-access-logs/")
+
+    # THEN it finds both folders and the logs' target prefix, jumping past each year's logs: four pages, not six
+    assert level.folders == (f"s3-access-logs/{LOG_ACCOUNT}/", "s3-access-logs/zz-other/")
+    assert level.stamped == ("s3-access-logs/",)
+    assert calls == ["", "s3-access-logs/2024-~", "s3-access-logs/2025-~", "s3-access-logs/2026-~"]
+
+
+def test_a_bucket_of_both_logs_is_scanned_as_both(s3: Any, tmp_path: Path) -> None:
+    # GIVEN a trail's log and an access log of another principal in one bucket
+    tree = LogTree(tmp_path / "logs")
+    tree.write([SIGV2_EVENT])
+    AccessLogTree(tmp_path / "logs").write([SIGV2_LINE])
+    upload(s3, tree.root / "AWSLogs")
+    upload(s3, tree.root / access_logs.LOG_PREFIX.rstrip("/"))
+
+    # WHEN the bucket is scanned for the logs' day
+    report = scan_s3([f"s3://{BUCKET}"], Window(date(2026, 11, 20), date(2026, 11, 20)), s3)
+
+    # THEN both are read, each finding naming its log
+    assert {(f.principal_arn, f.log_source) for f in report.findings} == {
+        ("arn:aws:iam::111122223333:user/old", "cloudtrail"),
+        ("arn:aws:iam::111122223333:user/old-access", "access_logs"),
+    }

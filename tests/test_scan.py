@@ -15,7 +15,7 @@ from detector.local.cli import EXIT_USAGE, main
 from detector.local.discovery import UsageError, find_log_files
 from detector.local.scan import scan
 from tests import oracle
-from tests.helpers import DEMO_LOGS, LOG_ACCOUNT, LogTree, cloudtrail_event
+from tests.helpers import DEMO_LOGS, LOG_ACCOUNT, LogTree, cloudtrail_event, logged_in
 
 SIGV2_EVENT = cloudtrail_event(arn="arn:aws:iam::111122223333:user/old", agent="[aws-cli/1.11.10]", signature="SigV2")
 
@@ -113,7 +113,7 @@ def test_folder_without_log_files_is_a_usage_error_naming_the_folder(tmp_path: P
 
     # WHEN it is scanned
     # THEN it is a usage error naming the folder and suggesting aws s3 sync
-    with pytest.raises(UsageError, match=rf"{tmp_path}: no CloudTrail log files .*aws s3 sync"):
+    with pytest.raises(UsageError, match=rf"{tmp_path}: no log files in this folder .*aws s3 sync"):
         scan([tmp_path], Window())
 
 
@@ -179,7 +179,7 @@ def test_old_records_still_give_the_reasons_their_data_holds(log_tree: LogTree) 
         ("arn:aws:iam::111122223333:user/tls", ("legacy_tls",), ""),
     }
     assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(
-        oracle.findings([signed_v2, old_tls, legacy_record()])
+        logged_in("cloudtrail", oracle.findings([signed_v2, old_tls, legacy_record()]))
     )
 
 
@@ -221,7 +221,9 @@ def test_flat_folder_of_json_files_is_scanned(tmp_path: Path) -> None:
 
     # THEN every file and event is scanned, with the oracle's findings
     assert (report.files_scanned, report.events_scanned) == (3, 3)
-    assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(oracle.findings(events))
+    assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(
+        logged_in("cloudtrail", oracle.findings(events))
+    )
 
 
 def test_flat_files_are_windowed_by_their_event_times(tmp_path: Path) -> None:
@@ -298,7 +300,7 @@ def test_scan_of_the_demo_tree_matches_the_oracle() -> None:
     # THEN every file and event is scanned, none skipped, with the oracle's findings
     assert (report.files_scanned, report.events_scanned, report.files_skipped) == (len(files), event_count(files), [])
     assert oracle.canonical(f.to_dict() for f in report.findings) == oracle.canonical(
-        oracle.findings(oracle.read_events(files))
+        logged_in("cloudtrail", oracle.findings(oracle.read_events(files)))
     )
 
 

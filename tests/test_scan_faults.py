@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from detector.local.scan import scan
 from tests.helpers import REPO_ROOT, LogTree, cloudtrail_event
 
 SIGV2_EVENT = cloudtrail_event(arn="arn:aws:iam::111122223333:user/old", agent="[aws-cli/1.11.10]", signature="SigV2")
+TEST_NAME = re.compile(r"^def (test_[a-z0-9_]+)\(", re.MULTILINE)
 WITHOUT_ROOTS_POWERS = ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
 """Runs a command as root without the capabilities that let root read any file: as a user would."""
 
@@ -335,3 +337,19 @@ def test_unreadable_and_corrupt_files_are_counted_alike_in_one_and_two_processes
     assert [(r.files_scanned, r.events_scanned, [s.path for s in r.files_skipped]) for r in reports] == [
         (3, 3, [str(bad)])
     ] * 2
+
+
+def test_every_test_the_readmes_fault_table_names_exists() -> None:
+    # GIVEN the README's table of local-scan faults, and every test function in tests/
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Local scan: what goes wrong, and what the scan does", 1)[1].split("\n\n", 2)[1]
+    defined = {
+        match[1] for path in (REPO_ROOT / "tests").glob("test_*.py") for match in TEST_NAME.finditer(path.read_text())
+    }
+
+    # WHEN the tests the table names are read
+    named = set(re.findall(r"`(test_[a-z0-9_]+)`", table))
+
+    # THEN there are some, and each is a test that exists
+    assert len(named) > 20
+    assert named - defined == set()

@@ -130,6 +130,16 @@ class SkippedFile:
     error: str
 
 
+@dataclass(frozen=True)
+class SkippedLines:
+    """Lines of a file that was read that are not log records: not read, counted, the first few shown."""
+
+    path: str
+    lines: int
+    examples: tuple[str, ...]
+    """`line N: text`, the text cut short and its control characters escaped."""
+
+
 @dataclass
 class Report:
     window: Window
@@ -149,6 +159,7 @@ class Report:
     daily: list[DailyCount] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """What the report lacks and why: a view whose query failed, a previous report that could not be read."""
+    lines_skipped: list[SkippedLines] = field(default_factory=list)
 
     def counts_by_reason(self) -> dict[str, int]:
         """Findings per reason, most urgent reason first."""
@@ -160,6 +171,7 @@ class Report:
             "files_scanned": self.files_scanned,
             "events_scanned": self.events_scanned,
             "files_skipped": [asdict(skipped) for skipped in self.files_skipped],
+            "lines_skipped": [asdict(skipped) for skipped in self.lines_skipped],
             "findings": [finding.to_dict() for finding in self.findings],
             "accepted": [accepted.to_dict() for accepted in self.accepted],
             "comparison": self.comparison.to_dict() if self.comparison else None,

@@ -18,8 +18,8 @@ import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from detector.local.projection import STRING, arrow_type
-from detector.local.source import BadFile
+from detector.local.projection import arrow_type
+from detector.local.source import STRING, BadFile
 from detector.sources.columns import Array, Field, Map, Scalar, Struct
 
 WRONG_SHAPE = 'not a CloudTrail log file: expected {"Records": [{...}, ...]}'

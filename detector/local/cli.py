@@ -1,10 +1,11 @@
 """`s3-legacy-clients scan PATH...` (or `python -m detector scan`): the detection query over downloaded CloudTrail
-logs, no AWS account needed."""
+logs or S3 server access logs, no AWS account needed."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -26,7 +27,8 @@ from rich.text import Text
 
 from detector import __version__
 from detector.core import reasons
-from detector.core.findings import Report
+from detector.core.config import SOURCE_CHOICES
+from detector.core.findings import Finding, Report
 from detector.core.text import one_line
 from detector.core.window import Window, WindowError
 from detector.local import buckets, cost, terminal
@@ -46,6 +48,9 @@ from detector.local.scan import scan
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
 
 PROG = "s3-legacy-clients"
+SCAN_SOURCES = ("cloudtrail", "access-logs")
+"""What `scan --source` forces: one log read, as `SOURCE_CHOICES` names them (without one, each file's content
+decides)."""
 
 
 def iso_date(text: str) -> date:
@@ -90,17 +95,16 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     scan_parser = commands.add_parser(
         "scan",
-        help="scan downloaded CloudTrail log files",
-        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
+        help="scan downloaded CloudTrail logs or S3 server access logs",
+        description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json) and S3 server "
+        "access logs (either key layout), each file read as the log its content is.",
         epilog="reasons a finding can have:\n"
         + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK)
         + "\n\n"
         + epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan_parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of a trail's logs"
-    )
+    add_input_options(scan_parser)
     scan_parser.add_argument(
         "--since",
         type=iso_date,
@@ -134,6 +138,19 @@ def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "ec2:DescribeInstances)",
     )
     add_pipeline_options(scan_parser)
+
+
+def add_input_options(scan_parser: argparse.ArgumentParser) -> None:
+    """What to read, and as which log."""
+    scan_parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="log tree, folder or file, or s3://BUCKET/PREFIX of the logs"
+    )
+    scan_parser.add_argument(
+        "--source",
+        choices=SCAN_SOURCES,
+        help="read every file as this log (default: each file as the log its content is, CloudTrail JSON or "
+        "access-log lines)",
+    )
 
 
 def add_pipeline_options(scan_parser: argparse.ArgumentParser) -> None:
@@ -170,6 +187,9 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         return EXIT_USAGE
     for skipped in report.files_skipped:
         say(errors, "skipped", "yellow", f"{skipped.path}: {skipped.error}")
+    for lines in report.lines_skipped:
+        shown = "; ".join(lines.examples)
+        say(errors, "skipped", "yellow", f"{lines.lines} line(s) of {lines.path}: not log records ({shown})")
     if not report.files_scanned and not report.files_skipped and not args.quiet:
         span = window.to_dict()
         say(
@@ -221,6 +241,11 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return EXIT_OK
 
 
+def scan_sources(args: argparse.Namespace) -> tuple[str, ...]:
+    """The sources `--source` names, or every one."""
+    return SOURCE_CHOICES[args.source] if args.source else SOURCE_CHOICES["both"]
+
+
 def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:
     """The scan of local paths or of s3:// prefixes, with a progress bar on a terminal."""
     remote = [path.startswith(S3_SCHEME) for path in args.paths]
@@ -237,6 +262,7 @@ def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Repo
             on_progress=lambda done: progress.advance(task, done),
             cache_dir=args.cache,
             views=needs_views(args.format, args.by),
+            sources=scan_sources(args),
         )
 
 
@@ -255,6 +281,7 @@ def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> R
             on_bytes=lambda done: progress.advance(task, done),
             cache_dir=args.cache,
             views=needs_views(args.format, args.by),
+            sources=scan_sources(args),
         )
 
 
@@ -291,50 +318,66 @@ def write_report(report: Report, format_: str, output: Path | None, *, quiet: bo
 
 def print_table(report: Report, console: Console, *, quiet: bool = False, wrap: bool = True) -> None:
     """A summary line (not with `quiet`), then one row per finding with its reasons and what to change; without
-    `wrap`, every cell on one line."""
+    `wrap`, every cell on one line; with several logs, each row names the logs whose findings it shows (the same
+    finding in both is one row)."""
     if not quiet:
         console.print(summary(report), highlight=False)
     if not report.findings:
         return
+    several_logs = len({finding.log_source for finding in report.findings}) > 1
+    traced = any(finding.source for finding in report.findings)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Requests", justify="right", no_wrap=True)
+    if several_logs:
+        table.add_column("Logs", max_width=11)
     table.add_column("Reasons", max_width=18)
     table.add_column("Of which", max_width=16)
     table.add_column("Principal", overflow="fold", max_width=60)
-    traced = any(finding.source for finding in report.findings)
     if traced:
         table.add_column("Source (traced)", max_width=34, overflow="fold")
     else:
         table.add_column("Source IP", no_wrap=True)
     table.add_column("Client", max_width=28, overflow="fold")
     table.add_column("What to change", min_width=40, overflow="fold")
-    for finding in report.findings:
-        if finding.client:
-            client = f"{finding.client} {finding.client_version or ''}".strip()
-        else:
-            client = finding.user_agent.strip("[]") or "(no user agent)"
-        source = finding.source if traced else finding.source_ip
-        cells = (
-            " ".join(finding.reasons),
-            finding.of_which(),
-            finding.principal_arn,
-            source or "",
-            client,
-            finding.hint(),
-        )
-        table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
+    for cells, logs in table_rows(report.findings, traced):
+        logged = [Text(" ".join(sorted(logs)))] if several_logs else []
+        table.add_row(cells[0], *logged, *(Text(one_line(cell)) for cell in cells[1:]))
     if not wrap:
         terminal.unwrap(table)
     console.print(table)
 
 
+def table_rows(findings: Sequence[Finding], traced: bool) -> list[tuple[tuple[str, ...], list[str]]]:
+    """Each finding's cells and its log; a finding whose cells are the previous one's joins its row."""
+    rows: list[tuple[tuple[str, ...], list[str]]] = []
+    for finding in findings:
+        if finding.client:
+            client = f"{finding.client} {finding.client_version or ''}".strip()
+        else:
+            client = finding.user_agent.strip("[]") or "(no user agent)"
+        source = finding.source if traced else finding.source_ip
+        cells: tuple[str, ...] = (str(finding.requests), " ".join(finding.reasons), finding.of_which())
+        cells += (finding.principal_arn, source or "", client, finding.hint())
+        if rows and rows[-1][0] == cells:
+            rows[-1][1].append(finding.log_source or "")
+        else:
+            rows.append((cells, [finding.log_source or ""]))
+    return rows
+
+
 def summary(report: Report) -> str:
-    """What was read and found, over the days the window asked for, or else those its events span."""
+    """What was read and found, over the days the window asked for, or else those its events span; lines not read;
+    the findings by reason (and by log, when there are several)."""
     counts = ", ".join(f"{count} {reason}" for reason, count in report.counts_by_reason().items() if count)
+    lines = sum(skipped.lines for skipped in report.lines_skipped)
+    logs = Counter(finding.log_source for finding in report.findings)
+    by_log = f" ({', '.join(f'{count} in {log}' for log, count in logs.items())})" if len(logs) > 1 else ""
     return (
         f"Scanned {report.files_scanned} files, {report.events_scanned} events ({days_read(report)}); "
-        f"{len(report.files_skipped)} files skipped. "
-        f"{len(report.findings)} findings" + (f": {counts}." if counts else ".")
+        f"{len(report.files_skipped)} files skipped"
+        + (f", {lines} lines in {len(report.lines_skipped)} files not read" if lines else "")
+        + f". {len(report.findings)} findings{by_log}"
+        + (f": {counts}." if counts else ".")
     )
 
 

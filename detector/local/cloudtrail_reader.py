@@ -22,8 +22,8 @@ import pyarrow as pa
 
 from detector.core.window import format_log_date
 from detector.local.arrow_columns import WRONG_SHAPE, define_struct, kind, make_columns
-from detector.local.projection import STRING, TABLE, Projection
-from detector.local.source import BadFile, ParsedFile
+from detector.local.projection import TABLE, Projection
+from detector.local.source import BadFile, ParsedFile, constant_column
 from detector.sources import cloudtrail
 
 NOT_CLOUDTRAIL = "not a CloudTrail log file: no top-level Records array"
@@ -38,14 +38,6 @@ def partition_values(path: str) -> tuple[str | None, str | None, str | None]:
     if location is None:
         return None, None, None
     return location.account, location.region, format_log_date(location.log_date)
-
-
-def constant_column(value: str | None, length: int) -> pa.Array:
-    """`value` repeated: a one-entry dictionary and zero indices, no Python object per row."""
-    if value is None:
-        return pa.nulls(length, STRING)
-    indices = pa.Array.from_buffers(pa.int32(), length, [None, pa.py_buffer(bytes(4 * length))])
-    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string()))
 
 
 class CloudTrailParser:
@@ -147,6 +139,7 @@ class CloudTrailSource:
     projection: Projection
     name: str = cloudtrail.NAME
     table: str = TABLE
+    kind: str = 'a CloudTrail log file (a JSON object {"Records": [...]})'
 
     @classmethod
     def for_query(cls, sql: str) -> CloudTrailSource:
@@ -161,8 +154,9 @@ class CloudTrailSource:
         return self.projection.arrow_schema
 
     def recognises(self, head: bytes) -> bool:
-        """A JSON object: CloudTrail writes each file as `{"Records": [...]}`."""
-        return head.lstrip().startswith(b"{")
+        """JSON: CloudTrail writes each file as `{"Records": [...]}`; an array is read too, so the parser can say
+        what is wrong with it."""
+        return head.lstrip()[:1] in (b"{", b"[")
 
     def parser(self) -> CloudTrailParser:
         return CloudTrailParser(self.projection)

@@ -1,8 +1,11 @@
 """Which log files a local scan opens: every log file under the given paths whose path date the window can use.
 
-Files are pruned by the date in their path before anything is opened. Folders are walked following symbolic links,
-each real folder once (a link back up the tree is no loop); a folder that cannot be listed and a link that leads
-nowhere are reported as skipped with their path, never silently left out.
+In a folder, a log file is named as its source names it: CloudTrail's `*.json.gz` / `*.json`, an S3 server access
+log's `[prefix]YYYY-MM-DD-hh-mm-ss-UNIQUE` (no suffix, or `.gz` when gzipped after download); a file named on the
+command line is opened whatever its name. Files are pruned by the date in their path (CloudTrail's `AWSLogs/...` day
+folder, an access log's day folder or delivery time in either key layout) before anything is opened. Folders are
+walked following symbolic links, each real folder once (a link back up the tree is no loop); a folder that cannot be
+listed and a link that leads nowhere are reported as skipped with their path, never silently left out.
 """
 
 from __future__ import annotations
@@ -16,15 +19,40 @@ from pathlib import Path
 from detector.core.findings import SkippedFile
 from detector.core.window import Window
 from detector.local.source import cannot_open
-from detector.sources import cloudtrail
+from detector.sources import access_logs, cloudtrail
 
 LOG_SUFFIXES = (".json.gz", ".json")
+"""CloudTrail's log files."""
+GZIPPED = ".gz"
 S3_SCHEME = "s3://"
 BROKEN_LINK = "a symbolic link to nothing: its target is missing"
 
 
 class UsageError(ValueError):
     """A problem with what the user asked for, not with the logs."""
+
+
+def is_log_name(name: str) -> bool:
+    """Whether a file of this name (or key) is one a source writes: what a folder walk or a listing opens."""
+    return name.endswith(LOG_SUFFIXES) or access_logs.SIMPLE_KEY.search(name.removesuffix(GZIPPED)) is not None
+
+
+@dataclass(frozen=True)
+class PathLocation:
+    """What a log file's path (or key) says: always the day, the account and region where the layout has them."""
+
+    log_date: date
+    account: str | None = None
+    region: str | None = None
+
+
+def path_location(path: str) -> PathLocation | None:
+    """The day (and account and region) in a CloudTrail or access-log path, or None in neither layout."""
+    trail = cloudtrail.parse_log_path(path)
+    if trail is not None:
+        return PathLocation(trail.log_date, trail.account, trail.region)
+    logs = access_logs.parse_log_path(path)
+    return None if logs is None else PathLocation(logs.log_date, logs.account, logs.region)
 
 
 @dataclass(frozen=True)
@@ -52,7 +80,7 @@ def discover(paths: Sequence[str | os.PathLike[str]], window: Window) -> Discove
     for raw in paths:
         candidates.extend(_candidates(Path(raw), found.skipped))
     for path in dict.fromkeys(p.resolve() for p in candidates):
-        location = cloudtrail.parse_log_path(str(path))
+        location = path_location(str(path))
         if location and not window.includes_log_date(location.log_date):
             found.pruned += 1
             continue
@@ -87,8 +115,9 @@ def _candidates(path: Path, skipped: list[SkippedFile]) -> list[Path]:
         _walk(path, set(), found, skipped)
         if not found and len(skipped) == before:
             raise UsageError(
-                f"{path}: no CloudTrail log files (*.json.gz or *.json) in this folder; "
-                "point at a downloaded log tree, e.g. aws s3 sync s3://BUCKET/AWSLogs ./AWSLogs"
+                f"{path}: no log files in this folder (CloudTrail *.json.gz or *.json, or S3 server access logs "
+                "named YYYY-MM-DD-hh-mm-ss-UNIQUE); point at a downloaded log tree, "
+                "e.g. aws s3 sync s3://BUCKET/AWSLogs ./AWSLogs, or name the files to read"
             )
         return found
     if path.is_file():
@@ -115,7 +144,7 @@ def _walk(folder: Path, seen: set[tuple[int, int]], found: list[Path], skipped: 
             continue
         if entry.is_dir():
             _walk(entry, seen, found, skipped)
-        elif entry.name.endswith(LOG_SUFFIXES):
+        elif is_log_name(entry.name):
             if entry.is_file():
                 found.append(entry)
             elif entry.is_symlink() and not entry.exists():

@@ -1,7 +1,9 @@
 """A log file's bytes: gzip inflated with ISA-L where its wheel is installed, zlib otherwise, every member checked.
 
-Gzip or not is decided by the name (`.gz`), as S3 keys and CloudTrail name them. Each member's CRC-32 and length are
-checked, and a stream that stops early is reported as truncated wherever it was cut (header, data or trailer).
+A file is gzip when its name says so (`.gz`, as CloudTrail names them), or when it starts with the gzip magic bytes
+(an access log, which S3 delivers as plain text, gzipped after download under its own name). Each member's CRC-32
+and length are checked, and a stream that stops early is reported as truncated wherever it was cut (header, data or
+trailer).
 """
 
 from __future__ import annotations
@@ -63,7 +65,7 @@ def _reason(error: Exception) -> str:
 
 def log_bytes(data: bytes, name: str) -> bytes:
     """A log file's JSON or text from its stored bytes, the UTF-8 byte order mark dropped; raises BadFile."""
-    if name.endswith(GZIP_SUFFIX) and data:
+    if (name.endswith(GZIP_SUFFIX) and data) or data.startswith(GZIP_MAGIC):
         data = inflate(data)
     return data[len(BOM) :] if data.startswith(BOM) else data
 

@@ -1,8 +1,9 @@
 """Loading log files into DuckDB: each file read once, bad files reported and skipped, the same SQL over the rest.
 
 The files are parsed on one worker process per core (`pool`) into Arrow columns holding only what the query reads
-(`projection`); the main process gathers the batches into one Arrow table per source, adds the cached Parquet entries
-(`cache`), and DuckDB runs the unchanged detection SQL over a view with every column of the table.
+(`projection`, `access_log_reader.columns_read_by`); the main process gathers the batches into one Arrow table per
+source, adds the cached Parquet entries (`cache`), and DuckDB runs the unchanged detection SQL over each source's view,
+which has every column of its table. Lines that are not records are gathered per file, never dropped unseen.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from detector.core import queries
-from detector.core.findings import SkippedFile
+from detector.core.findings import SkippedFile, SkippedLines
 from detector.core.sql import quote_literal
 from detector.core.window import Window
 from detector.local import cache
+from detector.local.access_log_reader import AccessLogSource
 from detector.local.cloudtrail_reader import CloudTrailSource
 from detector.local.discovery import LogFile
 from detector.local.duckdb_engine import DuckDBEngine
@@ -41,10 +43,11 @@ class SourceData:
 
 
 class LocalCatalog:
-    """A DuckDB database holding each source's view (`cloudtrail`, ...) over the loaded log files.
+    """A DuckDB database holding each source's view (`cloudtrail`, `access_logs`) over the loaded log files.
 
-    `load` reads every file once; `sources` narrow what is read to what the queries need (the default reads every
-    CloudTrail field). `cache_dir` keeps each file's events as Parquet for the next scan.
+    `load` reads every file once, each by the source that recognises it; `sources` narrow what is read to what the
+    queries need (the default reads every field of both). `cache_dir` keeps each file's events as Parquet for the next
+    scan.
     """
 
     def __init__(
@@ -54,13 +57,15 @@ class LocalCatalog:
         workers: int | None = None,
         cache_dir: Path | None = None,
     ) -> None:
-        self.sources = list(sources or [CloudTrailSource(Projection.everything())])
+        everything: list[LocalSource] = [CloudTrailSource(Projection.everything()), AccessLogSource()]
+        self.sources = list(sources or everything)
         self.workers = default_workers() if workers is None else workers
         self.cache_dir = cache_dir
         self.files_scanned = 0
         self.events_scanned = 0
         self.bytes_read = 0
         self.skipped: list[SkippedFile] = []
+        self.lines_skipped: list[SkippedLines] = []
         self.data = {source.name: SourceData(source) for source in self.sources}
         self._connection: duckdb.DuckDBPyConnection | None = None
 
@@ -76,9 +81,9 @@ class LocalCatalog:
     def load(self, files: Sequence[LogFile], on_progress: Callable[[int], None] = lambda n: None) -> None:
         tasks = []
         for file in files:
-            needed, entry = self.unread(file.path, None, on_progress)
+            needed, key = self.unread(file.path, None, on_progress)
             if needed:
-                tasks.append(Task(file.path, None, entry))
+                tasks.append(Task(file.path, None, key))
         self.load_tasks(tasks, len(tasks), on_progress)
 
     def load_tasks(self, tasks: Iterable[Task], total: int, on_progress: Callable[[int], None]) -> None:
@@ -95,30 +100,33 @@ class LocalCatalog:
 
     def unread(
         self, name: str, version: str | None, on_progress: Callable[[int], None]
-    ) -> tuple[bool, cache.Entry | None]:
-        """Whether the file must be read, and the cache entry to write when it is; a hit is counted here.
+    ) -> tuple[bool, cache.FileKey | None]:
+        """Whether the file must be read, and its cache key to write the entry when it is; a hit is counted here.
 
         `version` stands in for a stat of `name` (an S3 object's size, ETag and time)."""
         if self.cache_dir is None:
             return True, None
-        fingerprint = "+".join(source.fingerprint for source in self.sources)
-        entry = cache.entry_for(self.cache_dir, name, version or cache.file_version(name), fingerprint)
-        hit = cache.look_up(entry)
-        if hit is None:
-            return True, entry
-        if hit.error is not None:
-            self.skipped.append(SkippedFile(name, hit.error))
-        elif hit.data is not None:
-            self._cached(hit.data)
+        key = cache.FileKey(self.cache_dir, name, version or cache.file_version(name))
+        for source in self.sources:
+            hit = cache.look_up(key.entry(source.fingerprint))
+            if hit is not None and hit.data is not None:
+                self._cached(source, name, hit)
+                on_progress(1)
+                return False, None
+        hit = cache.look_up(key.entry(cache.fingerprint_of(self.sources)))
+        if hit is None or hit.error is None:
+            return True, key
+        self.skipped.append(SkippedFile(name, hit.error))
         on_progress(1)
         return False, None
 
-    def _cached(self, path: Path) -> None:
-        schema = pq.read_schema(path)
-        source = next((s for s in self.sources if s.arrow_schema.equals(schema)), self.sources[0])
-        self.data[source.name].parquet.append(path)
+    def _cached(self, source: LocalSource, name: str, hit: cache.Hit) -> None:
+        if hit.data is None:
+            return
+        self.data[source.name].parquet.append(hit.data)
         self.files_scanned += 1
-        self.events_scanned += pq.read_metadata(path).num_rows
+        self.events_scanned += pq.read_metadata(hit.data).num_rows
+        self._note_lines(name, hit.lines_skipped, hit.examples)
 
     def _gather(self, outcome: Outcome) -> None:
         self.bytes_read += outcome.size
@@ -128,6 +136,16 @@ class LocalCatalog:
         self.files_scanned += 1
         self.events_scanned += outcome.events
         self.data[outcome.source].batches.extend(batches_of(outcome))
+        self._note_lines(outcome.name, outcome.lines_skipped, outcome.examples)
+
+    def _note_lines(self, name: str, count: int, examples: tuple[str, ...]) -> None:
+        if count:
+            self.lines_skipped.append(SkippedLines(name, count, examples))
+
+    def loaded(self, source: str) -> bool:
+        """Whether any file of the source was read (or found in the cache)."""
+        data = self.data[source]
+        return bool(data.parquet or data.batches)
 
     def _refresh_views(self) -> None:
         if self._connection is None:

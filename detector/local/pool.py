@@ -1,7 +1,9 @@
 """Log files parsed on one worker process per core; each hands its Arrow batch back through shared memory.
 
 A worker builds each source's parser once, then for each task reads (or is given) the file's bytes, inflates them,
-picks the source that recognises them and parses them; with a cache, it also writes the entry. Batches come back as
+picks the source that recognises them (`source.source_of`) and parses them; with a cache, it also writes the entry:
+the events under the fingerprint of the source that read them, a reason for skipping under all the sources' (which
+sources were tried decides the reason). Batches come back as
 Arrow IPC files in /dev/shm that the main process maps without a copy (or, without /dev/shm, through the pipe).
 """
 
@@ -22,7 +24,7 @@ import pyarrow as pa
 
 from detector.local import cache
 from detector.local.inflate import log_bytes, read_stored
-from detector.local.source import BadFile, LocalSource, Parser
+from detector.local.source import BadFile, LocalSource, Parser, source_of
 
 SHARED_MEMORY = Path("/dev/shm")
 MAX_CHUNK = 4
@@ -38,7 +40,7 @@ class Task:
     """The path, or `s3://bucket/key`: what a report names."""
     data: bytes | None = None
     """The stored bytes when already fetched (S3); None to read `name` from disk."""
-    cache_entry: cache.Entry | None = None
+    cache_key: cache.FileKey | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Outcome:
     ipc: bytes | None = None
     ipc_file: str | None = None
     error: str | None = None
+    lines_skipped: int = 0
+    examples: tuple[str, ...] = ()
 
 
 class Worker:
@@ -61,6 +65,7 @@ class Worker:
         keep_freed_memory()
         self.sources = list(sources)
         self.parsers: dict[str, Parser] = {source.name: source.parser() for source in sources}
+        self.fingerprint = cache.fingerprint_of(self.sources)
         self.transfer_dir = transfer_dir
         self.written = 0
 
@@ -70,19 +75,25 @@ class Worker:
             stored = read_stored(task.name) if task.data is None else task.data
             size = len(stored)
             data = log_bytes(stored, task.name)
-            source = self.source_of(data)
+            source = source_of(self.sources, data)
             parsed = self.parsers[source.name].parse(data, task.name)
         except BadFile as error:
-            if task.cache_entry is not None:
-                cache.store_error(task.cache_entry, str(error))
+            if task.cache_key is not None:
+                cache.store_error(task.cache_key.entry(self.fingerprint), str(error))
             return Outcome(task.name, size=size, error=str(error))
-        if task.cache_entry is not None:
-            cache.store_batch(task.cache_entry, parsed.batch)
-        return Outcome(task.name, source.name, parsed.events, size, *self.hand_back(parsed.batch))
-
-    def source_of(self, data: bytes) -> LocalSource:
-        head = data[:4096]
-        return next((s for s in self.sources[1:] if s.recognises(head)), self.sources[0])
+        if task.cache_key is not None:
+            cache.store_batch(task.cache_key.entry(source.fingerprint), parsed)
+        ipc, ipc_file = self.hand_back(parsed.batch)
+        return Outcome(
+            task.name,
+            source.name,
+            parsed.events,
+            size,
+            ipc,
+            ipc_file,
+            lines_skipped=parsed.lines_skipped,
+            examples=parsed.examples,
+        )
 
     def hand_back(self, batch: pa.RecordBatch) -> tuple[bytes | None, str | None]:
         if self.transfer_dir is None:

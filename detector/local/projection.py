@@ -20,6 +20,7 @@ import pyarrow as pa
 import sqlglot
 from sqlglot import exp
 
+from detector.local.source import STRING
 from detector.sources.cloudtrail import COLUMNS
 from detector.sources.columns import JSON_TEXT, Array, Field, Map, Scalar, Struct, Type, duckdb_type
 
@@ -39,10 +40,6 @@ FALLBACK_SQL = {
     "region": 'e."awsRegion"',
     "log_date": """replace(substr(e."eventTime", 1, 10), '-', '/')""",
 }
-
-STRING = pa.dictionary(pa.int32(), pa.string())
-"""Every string column: a file's values repeat (agents, ARNs, regions, event seconds), so a dictionary is smaller to
-ship between processes and cheaper to build from Python strings than plain strings (measured)."""
 
 
 def fields_read_by(sql: str) -> tuple[Field, ...]:

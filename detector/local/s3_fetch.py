@@ -31,10 +31,10 @@ def unreadable(error: Exception) -> str:
     return f"cannot read it ({text})"
 
 
-def fetch_one(client: Any, location: S3Location, item: S3Object, entry: cache.Entry | None) -> Task | SkippedFile:
+def fetch_one(client: Any, location: S3Location, item: S3Object, key: cache.FileKey | None) -> Task | SkippedFile:
     try:
         body = client.get_object(Bucket=location.bucket, Key=item.key)["Body"]
-        return Task(location.url(item.key), body.read(), entry)
+        return Task(location.url(item.key), body.read(), key)
     except (ClientError, BotoCoreError) as error:
         return SkippedFile(location.url(item.key), unreadable(error))
 
@@ -42,20 +42,20 @@ def fetch_one(client: Any, location: S3Location, item: S3Object, entry: cache.En
 def fetch(
     client: Any,
     location: S3Location,
-    items: Sequence[tuple[S3Object, cache.Entry | None]],
+    items: Sequence[tuple[S3Object, cache.FileKey | None]],
     on_bytes: Callable[[int], None],
     on_skipped: Callable[[SkippedFile], None],
     *,
     threads: int = THREADS,
 ) -> Iterator[Task]:
     """Each object's bytes as a task for the parsers, as it arrives; the unreadable go to `on_skipped`."""
-    sizes = {location.url(item.key): item.size for item, _entry in items}
+    sizes = {location.url(item.key): item.size for item, _key in items}
     pending: set[Future[Task | SkippedFile]] = set()
     queue = iter(items)
     with ThreadPoolExecutor(threads, thread_name_prefix="s3-get") as pool:
         while True:
-            for item, entry in queue:
-                pending.add(pool.submit(fetch_one, client, location, item, entry))
+            for item, key in queue:
+                pending.add(pool.submit(fetch_one, client, location, item, key))
                 if len(pending) >= threads * AHEAD:
                     break
             if not pending:

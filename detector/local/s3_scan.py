@@ -16,7 +16,7 @@ from detector.local.discovery import UsageError
 from detector.local.loading import LocalCatalog
 from detector.local.s3_fetch import THREADS, fetch
 from detector.local.s3_listing import Lister, S3Location, S3Object, window_objects
-from detector.local.scan import detection_sources, report_of
+from detector.local.scan import READERS, detection_sources, report_of
 
 
 def s3_client(profile: str | None, region: str | None) -> object:
@@ -39,14 +39,15 @@ def scan_s3(
     cache_dir: Path | None = None,
     workers: int | None = None,
     views: bool = False,
+    sources: Sequence[str] = tuple(READERS),
 ) -> Report:
-    """Lists the window's objects under each URL, streams them to the parsers, and runs the detection query (and
-    with `views` the view queries)."""
-    catalog = LocalCatalog(detection_sources(), workers=workers, cache_dir=cache_dir)
+    """Lists the window's objects of the sources under each URL, streams them to the parsers, and runs the detection
+    query over each source (and with `views` the view queries)."""
+    catalog = LocalCatalog(detection_sources(sources), workers=workers, cache_dir=cache_dir)
     listed: list[tuple[S3Location, list[S3Object]]] = []
     for url in urls:
         lister = Lister(client, S3Location.parse(url))
-        listed.append((lister.location, window_objects(lister, window)))
+        listed.append((lister.location, window_objects(lister, window, sources)))
         catalog.skipped.extend(lister.skipped)
     on_total(sum(item.size for _location, items in listed for item in items))
     for location, items in listed:
@@ -58,13 +59,13 @@ def scan_s3(
 
 def _unread(
     catalog: LocalCatalog, location: S3Location, items: list[S3Object], on_bytes: Callable[[int], None]
-) -> list[tuple[S3Object, cache.Entry | None]]:
-    """The objects the cache does not answer for, with the entry to write (those it does are counted, not fetched)."""
+) -> list[tuple[S3Object, cache.FileKey | None]]:
+    """The objects the cache does not answer for, with their cache key (those it does are counted, not fetched)."""
     wanted = []
     for item in items:
-        needed, entry = catalog.unread(location.url(item.key), item.version, lambda n: None)
+        needed, key = catalog.unread(location.url(item.key), item.version, lambda n: None)
         if needed:
-            wanted.append((item, entry))
+            wanted.append((item, key))
         else:
             on_bytes(item.size)
     return wanted

@@ -14,7 +14,7 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -65,34 +65,40 @@ REQUIRED_FIELDS = COLUMN_NAMES.index("versionid") + 1
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-_FIELD = "([^ ]*)"
-_TIME = r"\[([0-9]{2}/(?:" + "|".join(MONTHS) + r")/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} \+0000)\]"
-_QUOTED_SHORTEST = '(?:"(.*?)"|-)'
-_QUOTED_LONGEST = '(?:"(.*)"|-)'
+FIELD_VALUE = "[^ ]*"
+"""A field's value: anything up to the next space."""
+
+VALUE_PATTERNS: dict[str, str] = {
+    "requestdatetime": r"[0-9]{2}/(?:" + "|".join(MONTHS) + r")/[0-9]{4}:[0-9]{2}:[0-9]{2}:[0-9]{2} \+0000",
+    "httpstatus": "-|[0-9]*",
+}
+"""The fields whose value is checked; every other unquoted field is `FIELD_VALUE`."""
+
+BRACKETED = ("requestdatetime",)
+"""Written inside `[...]`, which the value leaves out."""
+
+QUOTED_VALUES: dict[str, str] = {"request_uri": ".*?", "referrer": ".*?", "useragent": ".*"}
+"""Written inside quotes (or as a bare `-`), the value without them: the shortest, or for the User-Agent the longest,
+after which the line still parses."""
 
 
-def _optional_tail(count: int) -> str:
-    """Each of the last `count` fields present or not, in order: ` a( b( c)?)?)?`."""
-    return "".join(f"(?: {_FIELD}" for _ in range(count)) + ")?" * count
+def line_pattern(field: Callable[[str], str], optional_field: Callable[[str], str]) -> str:
+    """The line's fields in order, each rendered by `field`, those from Signature Version on each present or not (in
+    order: ` a( b( c)?)?)?`, `optional_field` rendering the opening of each), then whatever follows."""
+    required = " ".join(field(name) for name in COLUMN_NAMES[:REQUIRED_FIELDS])
+    optional = COLUMN_NAMES[REQUIRED_FIELDS:]
+    return required + "".join(map(optional_field, optional)) + ")?" * len(optional) + ".*"
 
 
-LINE_REGEX = "(?s)" + (
-    " ".join(
-        [
-            *[_FIELD] * 2,
-            _TIME,
-            *[_FIELD] * 5,
-            _QUOTED_SHORTEST,
-            "(-|[0-9]*)",
-            *[_FIELD] * 5,
-            _QUOTED_SHORTEST,
-            _QUOTED_LONGEST,
-            _FIELD,
-        ]
-    )
-    + _optional_tail(len(COLUMN_NAMES) - REQUIRED_FIELDS)
-    + ".*"
-)
+def _captured(name: str) -> str:
+    """The field with its value captured: a bare `-` for a quoted field captures nothing (NULL)."""
+    if name in QUOTED_VALUES:
+        return f'(?:"({QUOTED_VALUES[name]})"|-)'
+    value = f"({VALUE_PATTERNS.get(name, FIELD_VALUE)})"
+    return rf"\[{value}\]" if name in BRACKETED else value
+
+
+LINE_REGEX = "(?s)" + line_pattern(_captured, lambda name: f"(?: {_captured(name)}")
 """One line, as Athena's RegexSerDe (Java, whole-line `matches`) and `parse_line` (Python, `fullmatch`) both read it.
 
 AWS's own regex, with three changes:
@@ -209,11 +215,15 @@ def parse_file(path: str | Path) -> ParsedFile:
     return parse_lines(name, split_lines(data))
 
 
+RECORD_START = re.compile(rf"^[^ \r\n]* [^ \r\n]* \[(?:{VALUE_PATTERNS['requestdatetime']})\] ", re.MULTILINE)
+"""Bucket owner, bucket and the bracketed time at the start of a line: how every record starts."""
+
+
 def looks_like_access_log(head: bytes) -> bool:
-    """Whether a file's first bytes start with an access-log record: for telling the sources apart by content."""
-    lines = split_lines(head)
-    first = next((line for line in lines if line), None)
-    return first is not None and LINE.match(first) is not None
+    """Whether a file's first bytes hold the start of a record at the start of a line: for telling the sources apart
+    by content. The start of one record is enough: the head may end inside a long line, and the lines that are not
+    records are counted by the parser."""
+    return RECORD_START.search(head.decode("utf-8", errors="replace")) is not None
 
 
 def columns(rows: Sequence[Row]) -> dict[str, list[str | None]]:
@@ -271,8 +281,9 @@ class AccessLogLocation:
 
 
 def parse_log_path(path: str) -> AccessLogLocation | None:
-    """The partition values in a log object's key or a downloaded file's path, or None in neither layout."""
-    posix = path.replace("\\", "/")
+    """The partition values in a log object's key or a downloaded file's path (a `.gz` added after download ignored),
+    or None in neither layout."""
+    posix = path.replace("\\", "/").removesuffix(".gz")
     partitioned = PARTITIONED_KEY.search(posix)
     if partitioned:
         try:
