@@ -35,10 +35,12 @@ def notify_once(
     request: Request,
     account: str,
     clock: Callable[[], datetime] = utc_now,
+    email: tuple[str, str] | None = None,
 ) -> bool:
-    """Emails the window unless another run sent or is sending it; True when this run published."""
+    """Emails the window unless another run sent or is sending it; True when this run published. `email` is the
+    subject and body when the run wrote its own (an organization's)."""
     window = report.window
-    email_subject, email_body = subject(report, account), body(report, location, account)
+    email_subject, email_body = email or (subject(report, account), body(report, location, account))
     claimed_at = clock()
     claim_etag = claim(s3, location, request, len(report.findings), claimed_at)
     if claim_etag is None:

@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from detector.aws.athena import AthenaEngine
 from detector.aws.event import InvalidEvent, LambdaContext, account_of, parse_event
+from detector.aws.organization import OrganizationRun
 from detector.aws.run import run_detection
 from detector.aws.trace import ec2_clients
 from detector.core.config import FunctionConfig, query_budget_seconds
@@ -49,6 +50,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     session = boto3.session.Session()
     athena = session.client("athena", config=BOTO_CONFIG)
     budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000) / len(config.detection_queries)
+    account = account_of(event, context)
     outcome = run_detection(
         AthenaEngine(athena, config.workgroup, timeout_seconds=budget),
         {source: saved_query(athena, query_id) for source, query_id in config.detection_queries.items()},
@@ -56,8 +58,9 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         s3=session.client("s3", config=BOTO_CONFIG),
         sns=session.client("sns", config=BOTO_CONFIG),
         config=config,
-        account=account_of(event, context),
+        account=account,
         region=session.region_name,
         ec2_for_region=ec2_clients(session),
+        organization=OrganizationRun.of(config, session, account, BOTO_CONFIG),
     )
     return outcome.to_dict()

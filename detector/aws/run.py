@@ -10,6 +10,7 @@ from typing import Any
 from detector.aws.delivery import notify_once
 from detector.aws.event import Request
 from detector.aws.location import ReportLocation
+from detector.aws.organization import OrganizationRun
 from detector.aws.report_files import write_report
 from detector.aws.trace import EC2Client, trace_sources
 from detector.core.config import FunctionConfig
@@ -43,11 +44,16 @@ def find(
     *,
     workgroup: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
+    organization: OrganizationRun | None = None,
 ) -> Report:
     """The window's findings, traced to their senders when `ec2_for_region` is given. `sql` is the detection
-    query, or each deployed source's: their findings are merged, each naming its source."""
+    query, or each deployed source's: their findings are merged, each naming its source. An `organization` run
+    reads the accounts it finds, traces each finding in its account and names the accounts."""
     window = request.window
     queries: dict[str | None, str] = {None: sql} if isinstance(sql, str) else {name: text for name, text in sql.items()}
+    if organization is not None:
+        found = organization.queries({name: text for name, text in queries.items() if name is not None})
+        queries = {name: found.get(name, text) if name is not None else text for name, text in queries.items()}
     findings: list[Finding] = []
     for source, text in queries.items():
         try:
@@ -65,7 +71,11 @@ def find(
         findings += [replace(Finding.from_row(row), log_source=source) for row in rows]
     if len(queries) > 1:
         findings.sort(key=lambda finding: (-finding.requests, finding.principal_arn, finding.log_source or ""))
-    if ec2_for_region is not None:
+    if organization is not None:
+        findings = organization.named(
+            organization.trace(findings, ec2_for_region) if ec2_for_region is not None else findings
+        )
+    elif ec2_for_region is not None:
         findings = trace_sources(findings, ec2_for_region)
     return Report(window=window, findings=findings)
 
@@ -81,17 +91,27 @@ def run_detection(
     account: str,
     region: str,
     ec2_for_region: Callable[[str], EC2Client] | None = None,
+    organization: OrganizationRun | None = None,
 ) -> Outcome:
     """Query, trace each finding to its sender, store the full report, then email a summary once per window."""
     window = request.window
     location = ReportLocation(config.report_bucket, config.report_prefix, window, region)
-    report = find(engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region)
+    report = find(
+        engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region, organization=organization
+    )
     write_report(s3, report, location)
     outcome = Outcome(window, len(report.findings), location.json_uri, notified=False)
     if not report.findings and not config.notify_when_clean:
         logger.info("window %s..%s is clean; no email (NOTIFY_WHEN_CLEAN is false)", window.since, window.until)
         return outcome
     notified = notify_once(
-        s3, sns, topic_arn=config.topic_arn, report=report, location=location, request=request, account=account
+        s3,
+        sns,
+        topic_arn=config.topic_arn,
+        report=report,
+        location=location,
+        request=request,
+        account=account,
+        email=organization.email(report, location) if organization is not None else None,
     )
     return replace(outcome, notified=notified)

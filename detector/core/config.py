@@ -6,6 +6,7 @@ with `FunctionConfig.from_environ()`, so a variable cannot be set without being 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any
@@ -28,6 +29,11 @@ SOURCE_CHOICES: dict[str, tuple[str, ...]] = {
 """The `source` setting's values, and the sources (`detector/sources/<name>.py`) each deploys, in run order."""
 
 
+ORGANIZATION_ONLY = {"organization_only": True}
+"""A field set only in organization scope: left out of the environment when empty, so one account's function
+environment is what it always was."""
+
+
 class InvalidConfig(ValueError):
     """The function's environment is incomplete or malformed (set by the stack)."""
 
@@ -47,6 +53,26 @@ class FunctionConfig:
     """The source whose detection query `named_query_id` is."""
     more_queries: str = ""
     """The other deployed sources' detection queries, `source=named-query-id` comma-separated, run the same way."""
+    organization_id: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
+    """Organization scope: the email groups the findings by account, each named from Organizations."""
+    trace_role: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
+    """The member trace role's ARN with `*` for the account: a finding in another account is traced through it."""
+    account_folders: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
+    """`source=s3://bucket/prefix/` comma-separated (`accounts=auto`): each run reads the accounts with a folder
+    there."""
+
+    @property
+    def folders_by_source(self) -> dict[str, str]:
+        """Source -> the S3 prefix holding one folder per account; raises InvalidConfig when malformed."""
+        folders: dict[str, str] = {}
+        for pair in filter(None, self.account_folders.split(",")):
+            source, equals, uri = pair.partition("=")
+            if not equals or not uri.startswith("s3://") or not uri.endswith("/") or source in folders:
+                raise InvalidConfig(
+                    f"ACCOUNT_FOLDERS={self.account_folders!r}: expected distinct source=s3://bucket/prefix/ pairs"
+                )
+            folders[source] = uri
+        return folders
 
     @property
     def detection_queries(self) -> dict[str, str]:
@@ -62,7 +88,11 @@ class FunctionConfig:
         return queries
 
     def to_environ(self) -> dict[str, str]:
-        return {field.name.upper(): _text(getattr(self, field.name)) for field in fields(self)}
+        return {
+            field.name.upper(): _text(getattr(self, field.name))
+            for field in fields(self)
+            if not (field.metadata.get("organization_only") and getattr(self, field.name) == field.default)
+        }
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> FunctionConfig:
@@ -77,6 +107,7 @@ class FunctionConfig:
                 values[field.name] = _parse(name, environ[name], field.type)
         config = cls(**values)
         config.detection_queries  # noqa: B018 - checks MORE_QUERIES now, not halfway through a run
+        config.folders_by_source  # noqa: B018 - and ACCOUNT_FOLDERS
         return config
 
 

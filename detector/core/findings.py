@@ -17,6 +17,9 @@ from detector.core.window import Window
 
 LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
 
+OPTIONAL_FIELDS = ("source", "log_source", "account_name")
+"""Left out of a finding's JSON when not set; `account_name` is a CSV column only when some finding has one."""
+
 PRESIGNED_HINT = "re-create the presigned URLs with SigV4 (the signer, not the fetcher, chose SigV2)"
 
 
@@ -45,6 +48,8 @@ class Finding:
     """What sent the requests, when traced (`detector.aws.trace`)."""
     log_source: str | None = None
     """The log the finding was read from (`cloudtrail`, `access_logs`), when the run names it."""
+    account_name: str | None = None
+    """The name of `account_id` in the organization, when an organization-wide run could list it."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Finding:
@@ -88,7 +93,7 @@ class Finding:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for optional in ("source", "log_source"):
+        for optional in OPTIONAL_FIELDS:
             if data[optional] is None:
                 del data[optional]
         return data
@@ -146,7 +151,8 @@ class Report:
     def write_csv(self, stream: TextIO) -> None:
         """One line per finding; list fields joined with spaces. Every cell is attacker-controlled text made safe:
         no formula a spreadsheet would run, no control character a terminal would act on."""
-        names = [f.name for f in fields(Finding)] + ["hint"]
+        named = any(finding.account_name for finding in self.findings)
+        names = [f.name for f in fields(Finding) if named or f.name != "account_name"] + ["hint"]
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(names)
         for finding in self.findings:
