@@ -70,7 +70,10 @@ class AccessLogDestination(Construct):
             **LOCKED_DOWN,
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    id="expire-logs", expiration=retention, abort_incomplete_multipart_upload_after=Duration.days(1)
+                    id="expire-logs",
+                    expiration=retention,
+                    noncurrent_version_expiration=retention,
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
             removal_policy=RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY,

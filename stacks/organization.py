@@ -181,7 +181,7 @@ class CentralAccessLogs(Construct):
                 s3.LifecycleRule(
                     id="expire-logs",
                     expiration=retention,
-                    noncurrent_version_expiration=Duration.days(1),
+                    noncurrent_version_expiration=retention,
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
