@@ -403,7 +403,12 @@ def _key_prefix(key: str, value: Any) -> str:
     text = value.strip().strip("/") if isinstance(value, str) else value
     if text == "":
         return ""
-    if not isinstance(text, str) or not _KEY_PREFIX.match(text) or len(text) > 200:
+    if (
+        not isinstance(text, str)
+        or not _KEY_PREFIX.match(text)
+        or len(text) > 200
+        or {".", ".."} & set(text.split("/"))
+    ):
         raise _fail(key, value, "is not a key prefix", "give the trail's S3 key prefix, like org-trail or logs/org")
     return text + "/"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +66,7 @@ def member_template(stack: cdk.Stack) -> dict[str, Any]:
     return template
 
 
-def cfn_lint(template: dict[str, Any], path: Path) -> subprocess.CompletedProcess[str]:
+def cfn_lint(template: Mapping[str, Any], path: Path) -> subprocess.CompletedProcess[str]:
     path.write_text(json.dumps(template), encoding="utf-8")
     return subprocess.run(
         [str(Path(sys.executable).with_name("cfn-lint")), "--ignore-checks", "W3005", "--", str(path)],
