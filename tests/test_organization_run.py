@@ -9,11 +9,14 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.athena.models import athena_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
 
+from detector.aws.accounts import AccountNames
 from detector.aws.handler import handler
+from detector.aws.organization import OrganizationRun
 from detector.core import queries
 from detector.core.config import FunctionConfig
 from detector.core.partitions import PartitionFilter
@@ -146,3 +149,37 @@ def test_one_run_reads_every_account_found_traces_each_in_its_account_and_emails
         f"data-lake ({data_lake})      1 finding"
     )
     assert message.index(f"== payments-prod ({payments}) ==") < message.index(f"== data-lake ({data_lake}) ==")
+
+
+def test_accounts_that_cannot_be_listed_fail_the_run_instead_of_reading_fewer(
+    organization: dict[str, Any], detection_row: RowFactory
+) -> None:
+    # GIVEN an organization whose trail bucket cannot be listed (here: it is gone)
+    s3 = boto3.client("s3", region_name=REGION)
+    for entry in s3.list_objects_v2(Bucket=ORGANIZATION_TRAIL)["Contents"]:
+        s3.delete_object(Bucket=ORGANIZATION_TRAIL, Key=entry["Key"])
+    s3.delete_bucket(Bucket=ORGANIZATION_TRAIL)
+    queue([detection_row(1)])
+    # WHEN the schedule invokes the handler
+    # THEN the run fails with S3's error (the error alarm fires, Lambda retries), and no query ran over fewer accounts
+    with pytest.raises(ClientError, match="NoSuchBucket"):
+        handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, Context())
+    assert not athena_backends[DEFAULT_ACCOUNT_ID][REGION].executions
+
+
+def test_a_trail_without_account_folders_yet_reads_the_accounts_the_query_saved(aws: None) -> None:
+    # GIVEN a fresh organization trail bucket with no account folder yet
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=ORGANIZATION_TRAIL)
+    run = OrganizationRun(
+        organization_id="o-abcdefghij",
+        home_account=DEFAULT_ACCOUNT_ID,
+        names=AccountNames(boto3.client("organizations", region_name=REGION)),
+        s3=s3,
+        folders={cloudtrail.NAME: f"s3://{ORGANIZATION_TRAIL}/{PREFIX}"},
+        assume=None,
+    )
+    # WHEN the run prepares its query
+    prepared = run.queries({cloudtrail.NAME: saved_detection()})
+    # THEN it is the saved query, over the hub's account
+    assert prepared == {cloudtrail.NAME: saved_detection()}
