@@ -40,7 +40,11 @@ def destination_name_prefix(stack_name: str) -> str:
 
 
 class AccessLogDestination(Construct):
-    """One region's access-log bucket, and logging switched on for each watched bucket of that region."""
+    """One region's access-log bucket, and logging switched on for each watched bucket of that region.
+
+    `function`: a logging switch shared with other destinations (the member template's inline one) instead of one of
+    its own; `only_if_owned`: a bucket another account owns is left alone (every member account gets the same
+    template, and only the bucket's owner switches its logging)."""
 
     def __init__(
         self,
@@ -55,9 +59,6 @@ class AccessLogDestination(Construct):
         function: lambda_.IFunction | None = None,
         only_if_owned: bool = False,
     ) -> None:
-        """`function`: a logging switch shared with other regions' destinations (the member StackSet's inline one)
-        instead of one of its own; `only_if_owned`: a bucket another account owns is left alone (every member account
-        gets the same template, and only the bucket's owner switches its logging)."""
         super().__init__(scope, id_)
         stack = Stack.of(self)
         self._sources = [f"arn:{stack.partition}:s3:::{name}" for name in buckets]

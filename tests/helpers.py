@@ -16,8 +16,10 @@ from typing import Any, TypedDict
 
 import aws_cdk as cdk
 import duckdb
+import requests
 from aws_cdk.assertions import Template
 from botocore.exceptions import ClientError
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from app import build
 from detector.core import queries
@@ -355,3 +357,50 @@ class FaultyS3:
             return method(*args, **kwargs)
 
         return call
+
+
+# --- the scheduled function in moto: its context, and the rows the next Athena query returns -------------------------
+
+REPORT_BUCKET = "detector-reports"
+MOTO_ATHENA_RESULTS = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
+RowFactory = Callable[..., dict[str, str | None]]
+
+
+class ScheduledContext:
+    """The Lambda context of a scheduled run in moto's default account."""
+
+    function_name = "detector"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
+    log_stream_name = "stream"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def queue_athena_rows(rows: list[dict[str, str | None]]) -> None:
+    """The next Athena query in moto returns these rows, header first as Athena sends it."""
+    columns = list(rows[0])
+    data: list[dict[str, Any]] = [{"Data": [{"VarCharValue": name} for name in columns]}]
+    data += [{"Data": [{"VarCharValue": row[c]} if row[c] is not None else {} for c in columns]} for row in rows]
+    payload: dict[str, Any] = {
+        "region": REGION,
+        "results": [{"rows": data, "column_info": [{"Name": c} for c in columns]}],
+    }
+    requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
+
+
+def logging_policy(bucket: str) -> str:
+    """An access-log destination's statement for the logging service, as the stack writes it (moto checks its shape)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/*",
+                }
+            ],
+        }
+    )

@@ -15,7 +15,7 @@ import pytest
 from detector.aws import bucket_logging
 from detector.aws.bucket_logging import ELSEWHERE, OFF, ONLY_IF_OWNED, physical_id
 from stacks.member_stackset import BUCKET_LOGGING_SOURCE
-from tests.test_bucket_logging import logging_policy
+from tests.helpers import logging_policy
 
 MEMBER = "222233334444"
 DESTINATION = "det-access-123456789012-us-east-1"

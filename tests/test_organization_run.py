@@ -22,7 +22,8 @@ from detector.core.config import FunctionConfig
 from detector.core.partitions import PartitionFilter
 from detector.sources import cloudtrail
 from stacks.member_stackset import trace_role_arn
-from tests.test_run_sources import BUCKET, REGION, Context, RowFactory, queue
+from tests.helpers import REGION, RowFactory, ScheduledContext, queue_athena_rows
+from tests.helpers import REPORT_BUCKET as BUCKET
 
 ORGANIZATION_TRAIL = "org-trail-logs"
 PREFIX = "AWSLogs/o-abcdefghij/"
@@ -98,7 +99,7 @@ def test_one_run_reads_every_account_found_traces_each_in_its_account_and_emails
     accounts = organization["accounts"]
     payments, data_lake = accounts["payments-prod"], accounts["data-lake"]
     address = member_instance(data_lake)
-    queue(
+    queue_athena_rows(
         [
             detection_row(
                 1,
@@ -124,7 +125,7 @@ def test_one_run_reads_every_account_found_traces_each_in_its_account_and_emails
         ]
     )
     # WHEN the schedule invokes the handler
-    result = handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, Context())
+    result = handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, ScheduledContext())
     # THEN the query that ran names the two accounts found under the trail's prefix, in both of its account lists
     (execution,) = athena_backends[DEFAULT_ACCOUNT_ID][REGION].executions.values()
     found = f"'{min(payments, data_lake)}', '{max(payments, data_lake)}'"
@@ -159,11 +160,11 @@ def test_accounts_that_cannot_be_listed_fail_the_run_instead_of_reading_fewer(
     for entry in s3.list_objects_v2(Bucket=ORGANIZATION_TRAIL)["Contents"]:
         s3.delete_object(Bucket=ORGANIZATION_TRAIL, Key=entry["Key"])
     s3.delete_bucket(Bucket=ORGANIZATION_TRAIL)
-    queue([detection_row(1)])
+    queue_athena_rows([detection_row(1)])
     # WHEN the schedule invokes the handler
     # THEN the run fails with S3's error (the error alarm fires, Lambda retries), and no query ran over fewer accounts
     with pytest.raises(ClientError, match="NoSuchBucket"):
-        handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, Context())
+        handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, ScheduledContext())
     assert not athena_backends[DEFAULT_ACCOUNT_ID][REGION].executions
 
 
