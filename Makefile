@@ -2,21 +2,30 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
+DEMO_VENV := .venv-demo
 CHECKOV_VENV := .venv-checkov
 PY := $(VENV)/bin/python
 CDK := npx --no-install cdk
 ARGS ?=
 BENCH_EVENTS ?= 1000000
+PIP_INSTALL := pip install --quiet --disable-pip-version-check --constraint constraints.txt
 
 export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint format docs bench synth checkov deploy destroy samples clean
+.PHONY: demo test lint format docs bench synth checkov deploy destroy samples lock clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# Everything: the scan, the CDK app (.[cdk]) and the test tools (.[dev]), the checkout installed in place.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
+	$(VENV)/bin/$(PIP_INSTALL) --editable '.[cdk,dev]'
+	touch $@
+
+# Only what scanning needs, in a venv of its own, so the demo's first run installs a few packages, not the CDK.
+$(DEMO_VENV)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_VENV)/bin/$(PIP_INSTALL) --editable .
 	touch $@
 
 # checkov pins its own boto3, so it gets a venv of its own.
@@ -29,8 +38,8 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-demo: $(VENV)/.installed
-	$(PY) -m detector scan samples/AWSLogs
+demo: $(DEMO_VENV)/.installed
+	$(DEMO_VENV)/bin/s3-legacy-clients scan samples/AWSLogs
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -70,5 +79,14 @@ deploy: $(VENV)/.installed node_modules/.installed
 destroy: $(VENV)/.installed node_modules/.installed
 	$(CDK) destroy --all --no-notices $(ARGS)
 
+# constraints.txt again from pyproject.toml's ranges: the newest versions they allow, every transitive one pinned.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --disable-pip-version-check '.[cdk,dev]'
+	{ sed -n '1,2p' constraints.txt; .venv-lock/bin/pip freeze --exclude legacy-s3-client-detector; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .venv-lock
+
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_VENV) $(CHECKOV_VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -20,6 +20,7 @@ from stacks.access_logs import destination_name_prefix
 from stacks.detector_stack import DetectorStack
 from stacks.member_stackset import member_parts, member_template
 from stacks.settings import CONTEXT_KEYS, DeploySettings
+from stacks.tagging import tag_everything
 
 DUMMY_ACCOUNT = "111111111111"
 DUMMY_REGION = "us-east-1"
@@ -59,6 +60,7 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
                     env=cdk.Environment(account=env.account, region=region),
                     description=f"Legacy S3 client detector: access logs of the watched buckets in {region}",
                 )
+    tag_everything(app, settings.tags)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
 
@@ -68,7 +70,7 @@ def _member_template(app: cdk.App, settings: DeploySettings, env: cdk.Environmen
     if not settings.organization or not settings.member_organizational_units:
         return None
     parts = member_parts(settings, env.region or DUMMY_REGION, destination_name_prefix(STACK_NAME))
-    return None if parts.empty else member_template(app, STACK_NAME, parts)
+    return None if parts.empty else member_template(app, STACK_NAME, parts, settings.tags)
 
 
 def main() -> None:

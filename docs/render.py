@@ -28,6 +28,7 @@ from detector.local.scan import scan
 from samples.generate import DEMO_LOGS
 from samples.organization import ORGANIZATION, generate_organization, member_accounts
 from stacks import settings
+from stacks.dashboard import console_url
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
@@ -95,7 +96,8 @@ SECTIONS: dict[str, Callable[[], str]] = {
 def email_example() -> str:
     """The email for the sample logs, as the README shows it."""
     report = scan([DEMO_LOGS], EXAMPLE_WINDOW)
-    location = ReportLocation(EXAMPLE_BUCKET, EXAMPLE_PREFIX, EXAMPLE_WINDOW, EXAMPLE_REGION)
+    dashboard = console_url(EXAMPLE_REGION, f"LegacyS3ClientDetector-{EXAMPLE_REGION}")
+    location = ReportLocation(EXAMPLE_BUCKET, EXAMPLE_PREFIX, EXAMPLE_WINDOW, EXAMPLE_REGION, dashboard)
     return f"Subject: {subject(report, EXAMPLE_ACCOUNT)}\n\n{body(report, location, EXAMPLE_ACCOUNT)}"
 
 

@@ -20,7 +20,7 @@ from constructs import Construct
 
 from detector.aws.bucket_logging import ONLY_IF_OWNED
 from detector.sources import access_logs
-from stacks.detector_function import CODE_EXCLUDES, REPO_ROOT, RUNTIME
+from stacks.detector_function import RUNTIME, function_code
 from stacks.log_archive import LOCKED_DOWN
 from stacks.nag import acknowledge_wildcard
 
@@ -89,7 +89,7 @@ class AccessLogDestination(Construct):
         self._allow_delivery()
         self.function = function or bucket_logging_function(
             self,
-            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES),
+            code=function_code(),
             handler=HANDLER,
             buckets=self._sources,
             log_retention=log_retention,

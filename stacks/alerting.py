@@ -16,6 +16,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from stacks.alert_settings import Subscription
 from stacks.nag import acknowledge_wildcard
 
 ONE_HOUR = timedelta(hours=1)
@@ -40,6 +41,7 @@ class Alerting(Construct):
         *,
         emails: Sequence[str],
         encryption_key: kms.IKey | None = None,
+        others: Sequence[Subscription] = (),
     ) -> None:
         super().__init__(scope, id_)
         if encryption_key is None:
@@ -71,6 +73,14 @@ class Alerting(Construct):
         )
         for email in emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        for number, other in enumerate(others):
+            sns.Subscription(
+                self,
+                f"Subscriber{number}",
+                topic=self.topic,
+                protocol=sns.SubscriptionProtocol(other.protocol.upper().replace("-", "_")),
+                endpoint=other.endpoint,
+            )
         self._action = cw_actions.SnsAction(self.topic)
 
     def grant_publish(self, role: iam.Role) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import (
+    Acknowledgment,
+    AssetHashType,
+    BundlingOptions,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+    Validations,
+)
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
@@ -17,24 +26,26 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct, IConstruct
 
 from detector.core.config import FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS, FunctionConfig
+from stacks.bundle import BUNDLED_PACKAGES, LocalCopy
 from stacks.nag import acknowledge_wildcard
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+UNUSED_IMAGE = "public.ecr.aws/sam/build-python3.14"
+"""CDK's bundling options name an image; the local copy always succeeds, so it is never pulled."""
 
-BUNDLED_PACKAGES = ("detector/core", "detector/aws")
-"""What the function runs: the shared core and the AWS side; never the CLI, the local reader or the cost model."""
+__all__ = ["BUNDLED_PACKAGES", "REPO_ROOT", "function_code"]
 
-CODE_EXCLUDES = [
-    "*",
-    ".*",
-    "!detector",
-    "!detector/__init__.py",
-    *(rule for package in BUNDLED_PACKAGES for rule in (f"!{package}", f"!{package}/**")),
-    "**/__pycache__",
-    "**/*.pyc",
-]
-"""The asset is the repository root minus everything but the bundled packages, so the zip holds `detector/...` at
-its top level and `detector.aws.handler.handler` imports like it does locally. No Docker, no bundling."""
+
+def function_code() -> lambda_.Code:
+    """The functions' one asset, built without Docker or network (`stacks.bundle`); its hash is its content's."""
+    return lambda_.Code.from_asset(
+        str(REPO_ROOT / "detector"),
+        asset_hash_type=AssetHashType.OUTPUT,
+        bundling=BundlingOptions(
+            image=DockerImage.from_registry(UNUSED_IMAGE), local=cast(ILocalBundling, LocalCopy())
+        ),
+    )
+
 
 HANDLER = "detector.aws.handler.handler"
 
@@ -161,7 +172,7 @@ class DetectorFunction(Construct):
             runtime=RUNTIME,
             architecture=lambda_.Architecture.ARM_64,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(str(REPO_ROOT), exclude=CODE_EXCLUDES),
+            code=function_code(),
             role=self.role,
             log_group=self.log_group,
             timeout=Duration.seconds(FUNCTION_TIMEOUT_SECONDS),

@@ -17,6 +17,7 @@ from detector.sources.table import TableSpec
 from stacks.access_logs import AccessLogDestination, destination_name_prefix, grant_read_access_logs
 from stacks.alerting import Alerting
 from stacks.catalog import Catalog
+from stacks.dashboard import Dashboard, console_url, dashboard_name
 from stacks.detector_function import DetectorFunction, retention_days
 from stacks.log_archive import ATHENA_PREFIX, REPORT_PREFIX, LogArchive
 from stacks.member_stackset import MemberStackSet, member_parts, trace_role_arn
@@ -46,11 +47,7 @@ class DetectorStack(Stack):
         archive = self._archive(settings, key)
         self._home_access_logs(settings)
         self.organization = self._organization(settings, archive, key)
-        tables = (
-            self.organization.tables(TABLE_NAME, ACCESS_LOG_TABLE_NAME)
-            if self.organization
-            else self._tables(settings, archive)
-        )
+        tables = self._tables(settings, archive)
         catalog = Catalog(
             self,
             "Catalog",
@@ -62,7 +59,9 @@ class DetectorStack(Stack):
             bytes_scanned_cutoff=settings.athena_bytes_scanned_cutoff,
             encryption_key=key,
         )
-        alerting = Alerting(self, "Alerting", emails=settings.alert_emails, encryption_key=key)
+        alerting = Alerting(
+            self, "Alerting", emails=settings.alert_emails, encryption_key=key, others=settings.alert_subscriptions
+        )
         detector = DetectorFunction(
             self,
             "Detector",
@@ -76,7 +75,9 @@ class DetectorStack(Stack):
         alerting.missed_run.node.add_dependency(detector.first_run)
         self._grant(detector, settings, archive, catalog, alerting)
         self.members = self._members(settings, member_template, detector)
+        dashboard = Dashboard(self, "Dashboard", function=detector.function, alarms=alerting.alarms)
         self._outputs(archive, catalog, alerting, detector)
+        CfnOutput(self, "DashboardUrl", value=dashboard.url, description="The detector's metrics, errors and alarms")
 
     def _function_config(
         self,
@@ -104,6 +105,7 @@ class DetectorStack(Stack):
             report_prefix=REPORT_PREFIX,
             window_days=settings.window_days,
             notify_when_clean=settings.notify_when_clean,
+            dashboard_url=console_url(self.region, dashboard_name(self)),
             **organization,
         )
 
@@ -196,7 +198,9 @@ class DetectorStack(Stack):
         )
 
     def _tables(self, settings: DeploySettings, archive: LogArchive) -> dict[str, TableSpec]:
-        """Each deployed source's table, by name."""
+        """Each deployed source's table, by name: over this account's logs, or the organization's."""
+        if self.organization is not None:
+            return self.organization.tables(TABLE_NAME, ACCESS_LOG_TABLE_NAME)
         tables = {}
         if cloudtrail.NAME in settings.sources:
             tables[TABLE_NAME] = cloudtrail.table(

@@ -38,6 +38,7 @@ from stacks.detector_function import retention_days
 from stacks.nag import acknowledge_wildcard
 from stacks.organization import MEMBER_ROLE_PATH, REPLICATION_ROLE_PATH
 from stacks.settings import DeploySettings
+from stacks.tagging import tag_everything
 
 TRACE_ROLE_NAME = "LegacyS3ClientDetectorTrace"
 """A fixed name: the detector builds the role's ARN from the finding's account, so it cannot be generated."""
@@ -243,10 +244,12 @@ def in_any_region(regions: Sequence[str]) -> Any:
     return Fn.condition_or(*(Fn.condition_or(*group) if len(group) > 1 else group[0] for group in groups))
 
 
-def member_template(app: cdk.App, stack_name: str, parts: MemberParts) -> str:
+def member_template(app: cdk.App, stack_name: str, parts: MemberParts, tags: Sequence[tuple[str, str]] = ()) -> str:
     """The member template as the StackSet's `TemplateBody`: synthesized in a stage of its own, so `cdk deploy --all`
-    never deploys it as a stack; raises ValueError when it outgrows the body's limit."""
+    never deploys it as a stack, its resources tagged like the hub's; raises ValueError when it outgrows the body's
+    limit."""
     stage = cdk.Stage(app, f"{stack_name}-Members")
+    tag_everything(stage, tags)
     stack = MemberStack(
         stage,
         "Member",

@@ -17,6 +17,7 @@ from aws_cdk import region_info
 
 from detector.core.config import SOURCE_CHOICES
 from detector.local.cost import DATA_EVENTS
+from stacks.alert_settings import DEFAULT_TAGS, Subscription, subscriptions, tags
 
 MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 """Athena rejects a smaller `BytesScannedCutoffPerQuery` (API_WorkGroupConfiguration)."""
@@ -31,6 +32,11 @@ _EMAIL = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za
 _RATE = re.compile(r"^rate\((?P<value>[1-9][0-9]*) (?P<unit>minute|minutes|hour|hours|day|days)\)$")
 _CRON = re.compile(r"^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_LEGACY_BUCKET = re.compile(r"^[A-Za-z0-9._-]{3,255}$")
+"""Before March 1, 2018, us-east-1 buckets "could have names that were up to 255 characters long and included uppercase
+letters and underscores" (awsdocs/amazon-s3-userguide doc_source/bucketnamingrules.md). The oldest buckets, the most
+likely to still take SigV2, may have such names; ARNs and CloudTrail selectors take them as they are."""
+LEGACY_BUCKET_REGION = "us-east-1"
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
@@ -88,6 +94,8 @@ class DeploySettings:
     """The `region` partition values of the table; the trail itself records every region."""
     object_lock_days: int = 0
     """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
+    alert_subscriptions: tuple[Subscription, ...] = ()
+    tags: tuple[tuple[str, str], ...] = DEFAULT_TAGS
     scope: str = ACCOUNT_SCOPE
     organization_id: str | None = None
     organization_trail_bucket: str | None = None
@@ -328,15 +336,21 @@ def _buckets(key: str, value: Any) -> tuple[WatchedBucket, ...] | None:
     if isinstance(value, str) and value.strip().lower() == ALL_BUCKETS:
         return ()
     example = '["legacy-a", "legacy-b@eu-west-1"]'
-    allowed = f"give bucket names (3-63 characters: a-z, 0-9, '.', '-'), each optionally @region, like {example}"
+    allowed = (
+        "give bucket names (3-63 characters: a-z, 0-9, '.', '-'; or, for a us-east-1 bucket created before "
+        f"2018-03-01, up to 255 characters, also A-Z and '_'), each optionally @region, like {example}"
+    )
     known = known_regions()
     buckets: dict[str, WatchedBucket] = {}
     for entry in _list(key, value, example):
         name, _at, region = entry.partition("@")
-        if not _BUCKET.match(name) or ".." in name or _IP_ADDRESS.match(name):
+        current = bool(_BUCKET.match(name)) and ".." not in name and not _IP_ADDRESS.match(name)
+        if not current and not _LEGACY_BUCKET.match(name):
             raise _fail(key, name, "is not an S3 bucket name", allowed)
         if _at and region not in known:
             raise _fail(key, entry, f"names the unknown region {region!r}", "allowed regions: " + ", ".join(known))
+        if not current and region and region != LEGACY_BUCKET_REGION:
+            raise _fail(key, entry, f"is a legacy name, which only {LEGACY_BUCKET_REGION} buckets can have", allowed)
         bucket = WatchedBucket(name, region or None)
         if buckets.get(name, bucket) != bucket:
             raise _fail(key, entry, f"gives {name} a second region", "name each bucket once, with its one region")
@@ -536,6 +550,15 @@ ORGANIZATION_CONTEXT: tuple[ContextKey, ...] = (
 CONTEXT: tuple[ContextKey, ...] = (
     ContextKey("alertEmails", "alert_emails", _emails, "`[]`", "Email addresses subscribed to the topic."),
     ContextKey(
+        "alertSubscriptions",
+        "alert_subscriptions",
+        subscriptions,
+        "`[]`",
+        "Other subscribers of the topic, `protocol=endpoint` each: `sqs` (a queue ARN), `lambda` (a function ARN), "
+        "`https` (a URL; AWS Chatbot's too), `email-json` or `sms`. They receive the versioned JSON summary (see "
+        "Alerts for machines); the queue's policy or the function's permission must let the topic deliver.",
+    ),
+    ContextKey(
         "schedule",
         "schedule",
         _schedule,
@@ -625,6 +648,17 @@ CONTEXT: tuple[ContextKey, ...] = (
         "the stack cannot empty a locked bucket. Object Lock cannot be turned off once on.",
     ),
     *ORGANIZATION_CONTEXT,
+)
+
+CONTEXT += (
+    ContextKey(
+        "tags",
+        "tags",
+        tags,
+        "`Project=legacy-s3-client-detector`, `Owner=unassigned`",
+        "Tags on every resource, `Key=Value` pairs or a JSON object, over the defaults: set `Owner` so the cost "
+        "lands on a line of the bill someone recognises.",
+    ),
 )
 
 CONTEXT_KEYS: tuple[str, ...] = tuple(entry.key for entry in CONTEXT)

@@ -372,6 +372,8 @@ class ScheduledContext:
     function_name = "detector"
     invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
     log_stream_name = "stream"
+    memory_limit_in_mb = 512
+    aws_request_id = "c0de0000-0000-4000-8000-000000000001"
 
     def get_remaining_time_in_millis(self) -> int:
         return 900_000
@@ -404,3 +406,17 @@ def logging_policy(bucket: str) -> str:
             ],
         }
     )
+
+
+# --- what subscribers receive of a published alert (MessageStructure=json) -------------------------------------------
+
+
+def email_of(message: str) -> str:
+    """The text SNS delivers to an email subscriber: the message's `email` value."""
+    return str(json.loads(message)["email"])
+
+
+def summary_of(message: str) -> dict[str, Any]:
+    """The JSON summary SNS delivers to every other subscriber: the message's `default` value, decoded."""
+    summary: dict[str, Any] = json.loads(json.loads(message)["default"])
+    return summary

@@ -600,7 +600,13 @@ def legacy_tls(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list
     ]
 
 
+def event_span(events: Iterable[Event], window: OracleWindow = ALL_TIME) -> list[Row]:
+    members = customer_events(events, window)
+    return [{**_seen(members), "requests": len(members)}] if members else []
+
+
 QUERIES: dict[str, Callable[[Iterable[Event], OracleWindow], list[Row]]] = {
+    "event_span": event_span,
     "detection": findings,
     "s3_requests": s3_requests,
     "sigv2_region_user_agents": sigv2_region_user_agents,

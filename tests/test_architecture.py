@@ -11,13 +11,18 @@ from tests.helpers import REPO_ROOT
 
 MAX_FUNCTION_LINES = 50
 PACKAGES = ("detector/core", "detector/aws", "detector/local", "detector/sources")
+LAMBDA_ONLY = "aws_lambda_powertools"
 MAY_NOT_IMPORT = {
-    "detector/core": ("detector.aws", "detector.local", "detector.sources", "aws_cdk", "duckdb", "sqlglot", "rich"),
+    "detector/core": (
+        *("detector.aws", "detector.local", "detector.sources", "aws_cdk", "duckdb", "sqlglot", "rich"),
+        LAMBDA_ONLY,
+    ),
     "detector/aws": ("detector.local", "detector.sources", "aws_cdk", "duckdb", "sqlglot", "rich"),
-    "detector/sources": ("detector.aws", "detector.local", "aws_cdk", "duckdb", "sqlglot", "rich"),
-    "detector/local": ("aws_cdk",),
+    "detector/sources": ("detector.aws", "detector.local", "aws_cdk", "duckdb", "sqlglot", "rich", LAMBDA_ONLY),
+    "detector/local": ("aws_cdk", LAMBDA_ONLY),
 }
-"""The core is shared by both sides, so it imports neither; the Lambda side ships without the local one."""
+"""The core is shared by both sides, so it imports neither; the Lambda side ships without the local one. Powertools
+is in the Lambda bundle and the `cdk` extra, not in the scan's package, so only the Lambda side uses it."""
 
 
 def python_files(*roots: str) -> list[Path]:

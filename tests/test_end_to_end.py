@@ -19,7 +19,7 @@ from detector.local.discovery import find_log_files
 from detector.local.duckdb_engine import DuckDBEngine
 from detector.local.loading import LocalCatalog
 from detector.local.projection import TABLE
-from tests.helpers import DEMO_LOGS
+from tests.helpers import DEMO_LOGS, email_of
 
 REGION = "us-east-1"
 BUCKET = "detector-reports"
@@ -71,7 +71,7 @@ def test_samples_run_emails_the_sigv2_principals_once_and_stores_the_report(aws:
     # THEN one email names every SigV2 principal of the samples
     sent = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[topic_arn].sent_notifications
     assert len(sent) == 1
-    message = sent[0][1]
+    message = email_of(sent[0][1])
     for principal in SIGV2_PRINCIPALS:
         assert principal in message
     # AND the report for 2026-11-20..2026-11-22 is in S3 with those principals as its SigV2 findings

@@ -27,7 +27,7 @@ from detector.aws.location import MARKER
 from detector.aws.run import Outcome, run_detection
 from detector.core.config import FunctionConfig, InvalidConfig
 from detector.core.window import Window
-from tests.helpers import FaultyS3, client_error
+from tests.helpers import FaultyS3, client_error, email_of
 
 REGION = "us-east-1"
 WORKGROUP = "detector"
@@ -59,6 +59,9 @@ def scheduled_event(event_id: str = "5f0e3c2a-1111-2222-3333-444455556666") -> d
 class FakeContext:
     invoked_function_arn: str = FUNCTION_ARN
     remaining_ms: int = 900_000
+    function_name: str = "detector"
+    memory_limit_in_mb: int = 512
+    aws_request_id: str = "3f4b2c1d-0000-4000-8000-00000000c0de"
 
     def get_remaining_time_in_millis(self) -> int:
         return self.remaining_ms
@@ -86,10 +89,10 @@ class Deployment:
         requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
 
     def messages(self) -> list[tuple[str, str]]:
-        """(subject, message) of every publish to the topic; each must have a subject."""
+        """(subject, email text) of every publish to the topic; each must have a subject."""
         sent = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[self.topic_arn].sent_notifications
         assert all(subject for _id, _message, subject, *_ in sent)
-        return [(str(subject), message) for _id, message, subject, *_ in sent]
+        return [(str(subject), email_of(message)) for _id, message, subject, *_ in sent]
 
     def object_text(self, key: str) -> str:
         return str(self.s3.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode("utf-8"))

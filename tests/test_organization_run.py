@@ -22,7 +22,7 @@ from detector.core.config import FunctionConfig
 from detector.core.partitions import PartitionFilter
 from detector.sources import cloudtrail
 from stacks.member_stackset import trace_role_arn
-from tests.helpers import REGION, RowFactory, ScheduledContext, queue_athena_rows
+from tests.helpers import REGION, RowFactory, ScheduledContext, email_of, queue_athena_rows, summary_of
 from tests.helpers import REPORT_BUCKET as BUCKET
 
 ORGANIZATION_TRAIL = "org-trail-logs"
@@ -145,11 +145,20 @@ def test_one_run_reads_every_account_found_traces_each_in_its_account_and_emails
     ((_id, message, subject, *_),) = (
         sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[organization["topic"]].sent_notifications
     )
+    email = email_of(message)
     assert str(subject) == "S3 legacy clients: 3 findings in 2 accounts of o-abcdefghij, 2026-11-22..2026-11-22"
-    assert message.index(f"payments-prod ({payments})  2 findings") < message.index(
+    assert email.index(f"payments-prod ({payments})  2 findings") < email.index(
         f"data-lake ({data_lake})      1 finding"
     )
-    assert message.index(f"== payments-prod ({payments}) ==") < message.index(f"== data-lake ({data_lake}) ==")
+    assert email.index(f"== payments-prod ({payments}) ==") < email.index(f"== data-lake ({data_lake}) ==")
+    # AND the JSON summary for machines names the organization and each top finding's account
+    summary = summary_of(message)
+    assert summary["organization"] == "o-abcdefghij"
+    assert [(f["account_id"], f["account_name"]) for f in summary["top_findings"]] == [
+        (data_lake, "data-lake"),
+        (payments, "payments-prod"),
+        (payments, "payments-prod"),
+    ]
 
 
 def test_accounts_that_cannot_be_listed_fail_the_run_instead_of_reading_fewer(

@@ -13,7 +13,7 @@ from moto.sns.models import sns_backends
 from detector.aws.handler import handler
 from detector.core.config import SOURCE_CHOICES, FunctionConfig, InvalidConfig
 from detector.sources import access_logs, cloudtrail
-from tests.helpers import REGION, RowFactory, ScheduledContext, queue_athena_rows
+from tests.helpers import REGION, RowFactory, ScheduledContext, email_of, queue_athena_rows
 from tests.helpers import REPORT_BUCKET as BUCKET
 
 TRAIL_SQL = "SELECT 'trail' WHERE ? <= ? AND ? < ?"
@@ -57,7 +57,8 @@ def test_both_sources_run_their_own_query_and_share_one_email(both_deployed: str
     assert [execution.query for execution in executions] == [TRAIL_SQL, ACCESS_SQL]
     # AND one email carries all three findings, each saying which log it was found in
     sent = sns_backends[DEFAULT_ACCOUNT_ID][REGION].topics[both_deployed].sent_notifications
-    ((_id, message, subject, *_),) = sent
+    ((_id, published, subject, *_),) = sent
+    message = email_of(published)
     assert str(subject).startswith("S3 legacy clients: 3 findings")
     assert message.count("logged in   cloudtrail") == 2
     assert message.count("logged in   access_logs") == 1

@@ -391,6 +391,8 @@ def test_function_environment_points_at_the_deployed_resources(stack: cdk.Stack,
         "NOTIFY_WHEN_CLEAN": "false",
         "SOURCE": "cloudtrail",
         "MORE_QUERIES": "",
+        "DASHBOARD_URL": "https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1"
+        "#dashboards/dashboard/LegacyS3ClientDetector-us-east-1",
     }
 
 

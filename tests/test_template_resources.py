@@ -21,6 +21,9 @@ ADDED_SINCE: dict[str, str] = {
     "AWS679f53fac002430cb0da5b7982bd22872D164C4C": "AWS::Lambda::Function",
     "DetectorFirstRunLogsDF8F9038": "AWS::Logs::LogGroup",
     "AWS679f53fac002430cb0da5b7982bd2287ServiceRoleC1EA0FF2": "AWS::IAM::Role",
+    # issue 14: the days a window's requests span, as a saved query; the dashboard of the run's metrics
+    "CatalogEventSpanQueryCC9CF451": "AWS::Athena::NamedQuery",
+    "Dashboard7A714131": "AWS::CloudWatch::Dashboard",
 }
 """Resources added on purpose after the baseline, each with its type."""
 

@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 
 from detector.aws.trace import EC2Client, ec2_clients, trace_sources, vpc_address
 from detector.core.findings import Finding
-from detector.local.cli import main
+from detector.local.cli import EXIT_USAGE, main
 from tests.helpers import DEMO_LOGS
 
 USER = "arn:aws:iam::123456789012:user/backup-cron"
@@ -421,22 +421,16 @@ def test_unrecognised_principal_adds_nothing_to_the_network_part() -> None:
     )
 
 
-def test_scan_with_trace_and_no_credentials_still_writes_every_finding(no_credentials: None, tmp_path: Path) -> None:
+def test_scan_with_trace_and_no_credentials_stops_before_writing_a_report(no_credentials: None, tmp_path: Path) -> None:
     # GIVEN no AWS credentials
     output = tmp_path / "report.json"
 
     # WHEN the samples are scanned with --trace into a JSON report
     code = main(["scan", str(DEMO_LOGS), "--trace", "--format", "json", "--output", str(output)])
 
-    # THEN the scan succeeds with every finding, private ones giving the lookup's failure as their source
-    findings = json.loads(output.read_text())["findings"]
-    assert code == 0
-    assert findings
-    for item in findings:
-        if item["source_ip"].startswith("10."):
-            assert "failed: Unable to locate credentials" in item["source"]
-        else:
-            assert item["source"].startswith(f"public IP {item['source_ip']}")
+    # THEN the scan is a usage error before anything is read or written, not a lookup failure on every finding
+    assert code == EXIT_USAGE
+    assert not output.exists()
 
 
 def test_scan_without_trace_makes_no_lookups(no_credentials: None, tmp_path: Path) -> None:
@@ -450,8 +444,8 @@ def test_scan_without_trace_makes_no_lookups(no_credentials: None, tmp_path: Pat
     assert all("source" not in item for item in json.loads(output.read_text())["findings"])
 
 
-def test_table_shows_the_traced_source_only_when_traced(no_credentials: None, tmp_path: Path) -> None:
-    # GIVEN no AWS credentials
+def test_table_shows_the_traced_source_only_when_traced(aws: None, tmp_path: Path) -> None:
+    # GIVEN credentials AWS accepts (moto), and no instance holding the samples' addresses
     traced, plain = tmp_path / "traced.txt", tmp_path / "plain.txt"
 
     # WHEN the samples are scanned into a table with --trace, and again without

@@ -64,6 +64,8 @@ class AthenaEngine:
         self.start_retry_seconds = start_retry_seconds
         self.sleep = sleep
         self.clock = clock
+        self.bytes_scanned = 0
+        """What Athena read for every query this engine ran to its end (DataScannedInBytes): what they cost."""
 
     def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
         deadline = self.clock() + self.timeout_seconds
@@ -97,9 +99,12 @@ class AthenaEngine:
         delay = self.first_poll_seconds
         state = "QUEUED"
         while True:
-            status = self._status(execution_id)
-            if status is not None:
+            execution = self._status(execution_id)
+            if execution is not None:
+                status = execution["Status"]
                 state = status["State"]
+                if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                    self.bytes_scanned += int(execution.get("Statistics", {}).get("DataScannedInBytes", 0))
                 if state == "SUCCEEDED":
                     return
                 if state in ("FAILED", "CANCELLED"):
@@ -114,7 +119,8 @@ class AthenaEngine:
             delay = min(delay * 2, self.max_poll_seconds)
 
     def _status(self, execution_id: str) -> dict[str, Any] | None:
-        """The query's status, or None when the status call was throttled (the next poll asks again)."""
+        """The query's execution (status, statistics), or None when the status call was throttled (the next poll
+        asks again)."""
         try:
             execution = self.client.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
         except ClientError as error:
@@ -122,7 +128,7 @@ class AthenaEngine:
                 raise
             logger.warning("Athena throttled the status of query %s; polling again later", execution_id)
             return None
-        return dict(execution["Status"])
+        return dict(execution)
 
     def _stop(self, execution_id: str) -> None:
         try:

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from detector.aws.email import body, subject
+from detector.aws.alert_message import AlertEmail, publish_arguments
+from detector.aws.email import subject
 from detector.aws.event import Request
 from detector.aws.location import ReportLocation
 from detector.aws.marker import SENT, claim, mark_sent, marker_body, release
@@ -35,18 +36,19 @@ def notify_once(
     request: Request,
     account: str,
     clock: Callable[[], datetime] = utc_now,
-    email: tuple[str, str] | None = None,
+    email: AlertEmail | None = None,
 ) -> bool:
-    """Emails the window unless another run sent or is sending it; True when this run published. `email` is the
-    subject and body when the run wrote its own (an organization's)."""
+    """Emails the window unless another run sent or is sending it; True when this run published. `email` writes
+    the subject and body when the run has its own (an organization's)."""
     window = report.window
-    email_subject, email_body = email or (subject(report, account), body(report, location, account))
+    email_subject = email.subject(report) if email is not None else subject(report, account)
+    message = publish_arguments(report, location, account, email=email)
     claimed_at = clock()
     claim_etag = claim(s3, location, request, len(report.findings), claimed_at)
     if claim_etag is None:
         return False
     try:
-        message_id = sns.publish(TopicArn=topic_arn, Subject=email_subject, Message=email_body)["MessageId"]
+        message_id = sns.publish(TopicArn=topic_arn, Subject=email_subject, **message)["MessageId"]
     except Exception:
         logger.exception("publishing to %s failed for window %s..%s", topic_arn, window.since, window.until)
         release(s3, location, claim_etag)

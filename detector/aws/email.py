@@ -117,6 +117,8 @@ def _head(report: Report, location: ReportLocation, account: str) -> str:
         f"  {location.csv_uri}",
         f"  {location.console_url}",
     ]
+    if location.dashboard_url:
+        lines += ["", "Trend over time (CloudWatch dashboard):", f"  {location.dashboard_url}"]
     return "\n".join(lines) + "\n"
 
 

@@ -19,7 +19,12 @@ class InvalidEvent(ValueError):
 
 
 class LambdaContext(Protocol):
+    """What the handler and Powertools' `inject_lambda_context` read of Lambda's context object."""
+
     invoked_function_arn: str
+    function_name: str
+    memory_limit_in_mb: int
+    aws_request_id: str
 
     def get_remaining_time_in_millis(self) -> int: ...
 

@@ -3,17 +3,22 @@
 Invoked by the EventBridge schedule (the window ends the day before the event's scheduled time, so a
 retried delivery covers the same days) or by hand with `{"since": "YYYY-MM-DD", "until": "YYYY-MM-DD"}`,
 plus `"force": true` to email a window again.
+
+Logs are JSON lines (Powertools' Logger, whose `detector` logger the package's module loggers are children of), each
+with the invocation's request ID and, once the event is read, the window; each run ends with its metrics in the
+embedded metric format (`detector.aws.run_metrics`).
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import os
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
+from aws_lambda_powertools import Logger
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -21,11 +26,13 @@ from detector.aws.athena import AthenaEngine
 from detector.aws.event import InvalidEvent, LambdaContext, account_of, parse_event
 from detector.aws.organization import OrganizationRun
 from detector.aws.run import run_detection
+from detector.aws.run_metrics import publish
 from detector.aws.trace import ec2_clients
+from detector.core import metrics
 from detector.core.config import FunctionConfig, query_budget_seconds
+from detector.core.window import Window
 
-logger = logging.getLogger(__name__)
-logger.setLevel(logging.INFO)
+logger = Logger(service=metrics.SERVICE)
 
 BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5})
 """Standard mode retries Athena's TooManyRequestsException by its code; legacy mode only on HTTP 429."""
@@ -40,19 +47,28 @@ def saved_query(athena: Any, named_query_id: str) -> str:
         raise
 
 
+def window_key(window: Window) -> str:
+    """`2026-11-20..2026-11-22`, the `window` key of every log line of the run."""
+    return f"{window.since}..{window.until}"
+
+
+@logger.inject_lambda_context(clear_state=True)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    started = time.monotonic()
     config = FunctionConfig.from_environ(os.environ)
     try:
         request = parse_event(event, config.window_days, today=datetime.now(UTC).date())
     except InvalidEvent:
         logger.exception("rejected event %s", json.dumps(event, default=str))
         raise
+    logger.append_keys(window=window_key(request.window), trigger=request.trigger)
     session = boto3.session.Session()
     athena = session.client("athena", config=BOTO_CONFIG)
     budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000) / len(config.detection_queries)
     account = account_of(event, context)
+    engine = AthenaEngine(athena, config.workgroup, timeout_seconds=budget)
     outcome = run_detection(
-        AthenaEngine(athena, config.workgroup, timeout_seconds=budget),
+        engine,
         {source: saved_query(athena, query_id) for source, query_id in config.detection_queries.items()},
         request,
         s3=session.client("s3", config=BOTO_CONFIG),
@@ -63,4 +79,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         ec2_for_region=ec2_clients(session),
         organization=OrganizationRun.of(config, session, account, BOTO_CONFIG),
     )
+    if outcome.report is not None:
+        publish(outcome.report, duration_seconds=time.monotonic() - started, bytes_scanned=engine.bytes_scanned)
     return outcome.to_dict()

@@ -21,6 +21,8 @@ class ReportLocation:
     prefix: str
     window: Window
     region: str
+    dashboard_url: str = ""
+    """Where the trend is: the stack's CloudWatch dashboard, when it has one."""
 
     def __post_init__(self) -> None:
         if not (self.window.since and self.window.until):

@@ -8,10 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from detector.aws import organization_email
 from detector.aws.accounts import AccountNames, account_folders
 from detector.aws.cross_account import Assume, ClientsForRegion, role_assumer, trace_across_accounts
-from detector.aws.location import ReportLocation
+from detector.aws.organization_email import OrganizationEmail
 from detector.core.config import FunctionConfig
 from detector.core.findings import Finding, Report
 from detector.core.partitions import with_accounts
@@ -79,10 +78,7 @@ class OrganizationRun:
         names = self.names.names(finding.account_id for finding in findings)
         return [replace(finding, account_name=names.get(finding.account_id or "")) for finding in findings]
 
-    def email(self, report: Report, location: ReportLocation) -> tuple[str, str]:
-        """The subject and body of the run's one email."""
+    def email(self, report: Report) -> OrganizationEmail:
+        """The run's one email, by account, with the names this run listed."""
         names = self.names.names(finding.account_id for finding in report.findings)
-        return (
-            organization_email.subject(report, self.organization_id),
-            organization_email.body(report, location, self.organization_id, names, names_problem=self.names.problem),
-        )
+        return OrganizationEmail(self.organization_id, names, self.names.problem)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from detector.aws import email
 from detector.aws.accounts import label
@@ -23,6 +24,23 @@ from detector.core.text import one_line
 
 MAX_ACCOUNTS_LISTED = 100
 """The counts per account stay readable; the report has every finding of every account."""
+
+
+@dataclass(frozen=True)
+class OrganizationEmail:
+    """The organization's email for the alert (`detector.aws.alert_message.AlertEmail`)."""
+
+    organization_id: str
+    names: Mapping[str, str]
+    names_problem: str | None = None
+
+    def subject(self, report: Report) -> str:
+        return subject(report, self.organization_id)
+
+    def body(self, report: Report, location: ReportLocation, max_bytes: int) -> str:
+        return body(
+            report, location, self.organization_id, self.names, names_problem=self.names_problem, max_bytes=max_bytes
+        )
 
 
 def accounts_by_findings(findings: Sequence[Finding]) -> list[tuple[str | None, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from detector.aws.delivery import notify_once
@@ -27,6 +27,8 @@ class Outcome:
     findings: int
     report_uri: str
     notified: bool
+    report: Report | None = field(default=None, compare=False, repr=False)
+    """The findings themselves, for the run's metrics; not part of the invocation's result."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,12 +97,12 @@ def run_detection(
 ) -> Outcome:
     """Query, trace each finding to its sender, store the full report, then email a summary once per window."""
     window = request.window
-    location = ReportLocation(config.report_bucket, config.report_prefix, window, region)
+    location = ReportLocation(config.report_bucket, config.report_prefix, window, region, config.dashboard_url)
     report = find(
         engine, sql, request, workgroup=config.workgroup, ec2_for_region=ec2_for_region, organization=organization
     )
     write_report(s3, report, location)
-    outcome = Outcome(window, len(report.findings), location.json_uri, notified=False)
+    outcome = Outcome(window, len(report.findings), location.json_uri, notified=False, report=report)
     if not report.findings and not config.notify_when_clean:
         logger.info("window %s..%s is clean; no email (NOTIFY_WHEN_CLEAN is false)", window.since, window.until)
         return outcome
@@ -112,6 +114,6 @@ def run_detection(
         location=location,
         request=request,
         account=account,
-        email=organization.email(report, location) if organization is not None else None,
+        email=organization.email(report) if organization is not None else None,
     )
     return replace(outcome, notified=notified)

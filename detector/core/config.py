@@ -53,6 +53,8 @@ class FunctionConfig:
     """The source whose detection query `named_query_id` is."""
     more_queries: str = ""
     """The other deployed sources' detection queries, `source=named-query-id` comma-separated, run the same way."""
+    dashboard_url: str = ""
+    """The stack's CloudWatch dashboard, linked from the email and the JSON summary."""
     organization_id: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
     """Organization scope: the email groups the findings by account, each named from Organizations."""
     trace_role: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)

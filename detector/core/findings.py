@@ -112,6 +112,9 @@ class Report:
     events_scanned: int = 0
     files_skipped: list[SkippedFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    events_seen: tuple[str, str] | None = None
+    """The first and last event time read in the window, when any was (the CLI's summary shows their days); not part
+    of the JSON report."""
 
     def counts_by_reason(self) -> dict[str, int]:
         return {reason: sum(reason in f.reasons for f in self.findings) for reason in reasons.NAMES}

@@ -49,8 +49,18 @@ SOURCES_DIR_NAME = "sources"
 PARAMETER_COUNT = 4
 """Every query takes the window as four `?`: see `detector.core.window.Window.parameters`."""
 
-QUERIES_DIR = Path(__file__).resolve().parents[2] / "queries"
-"""Beside the package in the repository; the Lambda bundle does not need it (it runs the saved named query)."""
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+
+
+def queries_dir(package: Path = PACKAGE_DIR) -> Path:
+    """`queries/` inside the installed package (the wheel maps the repository's folder there), else beside the
+    package in a checkout. The Lambda bundle needs neither: it runs the saved named query."""
+    installed = package / "queries"
+    return installed if installed.is_dir() else package.parent / "queries"
+
+
+QUERIES_DIR = queries_dir()
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _NEEDS = re.compile(r"^--\s*needs:\s*(.*)$", re.MULTILINE)

@@ -1,9 +1,9 @@
-"""`python -m detector scan PATH...`: the detection query over downloaded CloudTrail logs, no AWS account needed."""
+"""`s3-legacy-clients scan PATH...` (or `python -m detector scan`): the detection query over downloaded CloudTrail
+logs, no AWS account needed."""
 
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -24,18 +24,20 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from detector import __version__
 from detector.core import reasons
 from detector.core.findings import Report
 from detector.core.text import one_line
 from detector.core.window import Window, WindowError
-from detector.local import buckets, cost
+from detector.local import buckets, cost, terminal
+from detector.local.credentials import usable_session
 from detector.local.discovery import S3_SCHEME, UsageError
+from detector.local.exit_status import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON_CHOICES, epilog, fails
 from detector.local.scan import scan
 
-EXIT_OK = 0
-EXIT_USAGE = 2
-REPORT_WIDTH = 180
-"""Columns of the table when it goes to a file or a pipe, where there is no terminal to measure."""
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
+
+PROG = "s3-legacy-clients"
 
 
 def iso_date(text: str) -> date:
@@ -45,11 +47,12 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-20") from None
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m detector",
+        prog=prog,
         description="Find S3 clients that sign with SigV2, run outdated SDKs or use TLS 1.0/1.1.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     add_scan_parser(commands)
     cost_parser = commands.add_parser(
@@ -81,7 +84,10 @@ def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         "scan",
         help="scan downloaded CloudTrail log files",
         description="Scan CloudTrail log files (an AWSLogs/... tree or any folder of *.json.gz / *.json).",
-        epilog="reasons a finding can have:\n" + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK),
+        epilog="reasons a finding can have:\n"
+        + "\n".join(f"  {r.name:<13} {r.meaning}" for r in reasons.BY_RANK)
+        + "\n\n"
+        + epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     scan_parser.add_argument(
@@ -106,35 +112,55 @@ def add_scan_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser
         help="keep each log file's events here as Parquet; the next scan reads them instead of the files "
         "(a file that changed is read again)",
     )
-    scan_parser.add_argument("--profile", help="AWS profile for s3:// paths (default: the usual credential chain)")
-    scan_parser.add_argument("--region", help="AWS region for s3:// paths")
+    scan_parser.add_argument(
+        "--profile", help="AWS profile for s3:// paths and --trace (default: the usual credential chain)"
+    )
+    scan_parser.add_argument("--region", help="AWS region for s3:// paths and --trace")
     scan_parser.add_argument("--output", type=Path, help="write the report here instead of standard output")
     scan_parser.add_argument(
         "--trace",
         action="store_true",
         help="name the instance, interface, role session or user behind each finding "
-        "(calls EC2 with your AWS credentials; needs ec2:DescribeNetworkInterfaces and ec2:DescribeInstances)",
+        "(calls EC2 with your AWS credentials, checked before scanning; needs ec2:DescribeNetworkInterfaces and "
+        "ec2:DescribeInstances)",
+    )
+    add_pipeline_options(scan_parser)
+
+
+def add_pipeline_options(scan_parser: argparse.ArgumentParser) -> None:
+    """What a script or CI job needs: an exit status for the reasons it cares about, and the findings alone."""
+    scan_parser.add_argument(
+        "--fail-on",
+        action="append",
+        choices=FAIL_ON_CHOICES,
+        metavar="REASON",
+        help=f"exit {EXIT_FINDINGS} when a finding has this reason ({', '.join(FAIL_ON_CHOICES)}: any reason); "
+        "repeat for several. For CI pipelines",
+    )
+    scan_parser.add_argument(
+        "--quiet", action="store_true", help="the findings only: no progress, no summary line, no notes"
     )
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     if args.command == "cost":
         return run_cost(args, parser)
     if args.command == "buckets":
         return buckets.run(args)
-    errors = Console(stderr=True)
+    errors = terminal.console(stderr=True)
     try:
         check_output(args.output)
         window = Window(args.since, args.until)
+        session = usable_session(args.profile, args.region) if args.trace else None
         report = run_scan(args, window, errors)
     except (UsageError, WindowError) as error:
         say(errors, "error:", "bold red", str(error))
         return EXIT_USAGE
     for skipped in report.files_skipped:
         say(errors, "skipped", "yellow", f"{skipped.path}: {skipped.error}")
-    if not report.files_scanned and not report.files_skipped:
+    if not report.files_scanned and not report.files_skipped and not args.quiet:
         span = window.to_dict()
         say(
             errors,
@@ -143,12 +169,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"no log file is dated inside the window {span['since'] or 'start'} .. {span['until'] or 'end'}; "
             "files dated outside it are not opened",
         )
-    if args.trace:
+    if session is not None:
         from detector.aws.trace import ec2_clients, trace_sources  # noqa: PLC0415 - boto3 only when asked for
 
-        report.findings = trace_sources(report.findings, ec2_clients())
-    write_report(report, args.format, args.output)
-    return EXIT_OK
+        report.findings = trace_sources(report.findings, ec2_clients(session))
+    write_report(report, args.format, args.output, quiet=args.quiet)
+    return EXIT_FINDINGS if fails(report, args.fail_on) else EXIT_OK
 
 
 def say(console: Console, label: str, style: str, message: str) -> None:
@@ -179,7 +205,7 @@ def run_cost(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         )
     except ValueError as error:
         parser.error(str(error))
-    cost.print_estimate(usage, Console())
+    cost.print_estimate(usage, terminal.console())
     return EXIT_OK
 
 
@@ -190,7 +216,7 @@ def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Repo
         raise UsageError("give either local paths or s3:// prefixes, not both in one scan")
     if any(remote):
         return run_s3_scan(args, window, console)
-    with progress_bar(console, MofNCompleteColumn(), TextColumn("files")) as progress:
+    with progress_bar(console, MofNCompleteColumn(), TextColumn("files"), quiet=args.quiet) as progress:
         task = progress.add_task("scan", total=None)
         return scan(
             args.paths,
@@ -206,7 +232,7 @@ def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> R
     from detector.local.s3_scan import s3_client, scan_s3  # noqa: PLC0415 - boto3 only for an S3 scan
 
     client = s3_client(args.profile, args.region)
-    with progress_bar(console, DownloadColumn(), TransferSpeedColumn()) as progress:
+    with progress_bar(console, DownloadColumn(), TransferSpeedColumn(), quiet=args.quiet) as progress:
         task = progress.add_task("scan", total=None)
         return scan_s3(
             args.paths,
@@ -218,7 +244,8 @@ def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> R
         )
 
 
-def progress_bar(console: Console, *columns: ProgressColumn) -> Progress:
+def progress_bar(console: Console, *columns: ProgressColumn, quiet: bool = False) -> Progress:
+    """Drawn on a terminal only, and not with --quiet or NO_COLOR (it moves the cursor with escape codes)."""
     return Progress(
         TextColumn("scanning"),
         BarColumn(),
@@ -226,41 +253,33 @@ def progress_bar(console: Console, *columns: ProgressColumn) -> Progress:
         TimeElapsedColumn(),
         console=console,
         transient=True,
-        disable=not console.is_terminal,
+        disable=quiet or not console.is_terminal or terminal.no_color(),
     )
 
 
-def write_report(report: Report, format_: str, output: Path | None) -> None:
+def write_report(report: Report, format_: str, output: Path | None, *, quiet: bool = False) -> None:
+    """The report on standard output or in `output`. A table on a terminal wraps to its width; in a file or a pipe,
+    each value is printed whole on its row."""
     if format_ == "json":
         text = report.to_json()
     elif format_ == "csv":
         text = report.to_csv()
+    elif output is None and sys.stdout.isatty():
+        print_table(report, terminal.console(), quiet=quiet)
+        return
     else:
-        console = Console(
-            file=sys.stdout if output is None else io.StringIO(),
-            record=output is not None,
-            width=None if output is None and sys.stdout.isatty() else REPORT_WIDTH,
-        )
-        print_table(report, console)
-        if output is None:
-            return
-        text = console.export_text()
+        text = terminal.plain_text(lambda console: print_table(report, console, quiet=quiet, wrap=False))
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
 
 
-def print_table(report: Report, console: Console) -> None:
-    """A summary line, then one row per finding with its reasons and what to change."""
-    window = report.window.to_dict()
-    span = f"{window['since'] or 'start'} .. {window['until'] or 'end'}"
-    counts = ", ".join(f"{count} {reason}" for reason, count in report.counts_by_reason().items() if count)
-    console.print(
-        f"Scanned {report.files_scanned} files, {report.events_scanned} events ({span}); "
-        f"{len(report.files_skipped)} files skipped. "
-        f"{len(report.findings)} findings" + (f": {counts}." if counts else ".")
-    )
+def print_table(report: Report, console: Console, *, quiet: bool = False, wrap: bool = True) -> None:
+    """A summary line (not with `quiet`), then one row per finding with its reasons and what to change; without
+    `wrap`, every cell on one line."""
+    if not quiet:
+        console.print(summary(report), highlight=False)
     if not report.findings:
         return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
@@ -282,4 +301,26 @@ def print_table(report: Report, console: Console) -> None:
         source = finding.source if traced else finding.source_ip
         cells = (" ".join(finding.reasons), finding.principal_arn, source or "", client, finding.hint())
         table.add_row(str(finding.requests), *(Text(one_line(cell)) for cell in cells))
+    if not wrap:
+        terminal.unwrap(table)
     console.print(table)
+
+
+def summary(report: Report) -> str:
+    """What was read and found, over the days the window asked for, or else those its events span."""
+    counts = ", ".join(f"{count} {reason}" for reason, count in report.counts_by_reason().items() if count)
+    return (
+        f"Scanned {report.files_scanned} files, {report.events_scanned} events ({days_read(report)}); "
+        f"{len(report.files_skipped)} files skipped. "
+        f"{len(report.findings)} findings" + (f": {counts}." if counts else ".")
+    )
+
+
+def days_read(report: Report) -> str:
+    """`2026-11-20 .. 2026-11-23`: each end the window gave, else the day of the first or last event read."""
+    window = report.window
+    if report.events_seen is None:
+        asked = " .. ".join(day.isoformat() if day else "open" for day in (window.since, window.until))
+        return "no events" if window.since is None and window.until is None else f"{asked}: no events"
+    first, last = (time[:10] for time in report.events_seen)
+    return f"{window.since or first} .. {window.until or last}"

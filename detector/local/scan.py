@@ -15,6 +15,8 @@ from detector.local.loading import LocalCatalog
 from detector.local.projection import TABLE
 from detector.sources import cloudtrail
 
+EVENT_SPAN = "event_span"
+
 
 def detection_sources() -> list[CloudTrailSource]:
     """Each source the scan reads, decoding only what the detection query needs of it."""
@@ -52,4 +54,14 @@ def report_of(catalog: LocalCatalog, window: Window) -> Report:
         events_scanned=catalog.events_scanned,
         files_skipped=sorted(catalog.skipped, key=lambda skipped: skipped.path),
         findings=findings,
+        events_seen=events_seen(catalog, window),
     )
+
+
+def events_seen(catalog: LocalCatalog, window: Window) -> tuple[str, str] | None:
+    """The first and last event time of the window over every source (`queries/event_span.sql`), None without events."""
+    if not catalog.files_scanned:
+        return None
+    spans = [span for source in catalog.sources for span in catalog.run(EVENT_SPAN, window, source.name)]
+    seen = [(str(span["first_seen"]), str(span["last_seen"])) for span in spans]
+    return (min(first for first, _ in seen), max(last for _, last in seen)) if seen else None

@@ -236,13 +236,14 @@ SIMPLE_KEY = re.compile(DELIVERY_STAMP + "$")
 
 PARTITIONED_KEY = re.compile(
     r"(?:^|/)(?P<account>[0-9]{12})/(?P<region>[a-z]{2,4}(?:-[a-z]+)+-[0-9]+)/"
-    r"(?P<bucket>[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/"
+    r"(?P<bucket>[A-Za-z0-9._-]{3,255})/(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?P<day>[0-9]{2})/"
     + DELIVERY_STAMP
     + "$"
 )
 """`[TargetPrefix]SourceAccountId/SourceRegion/SourceBucket/YYYY/MM/DD/YYYY-MM-DD-hh-mm-ss-UniqueString`: the
-date-based partitioned layout. With `DeliveryTime` the date is the delivery day; with `EventTime` the events' day
-(and the time in the name is 00-00-00)."""
+date-based partitioned layout, the bucket's name as S3 holds it (legacy us-east-1 names with capitals and `_` too).
+With `DeliveryTime` the date is the delivery day; with `EventTime` the events' day (and the time in the name is
+00-00-00)."""
 
 PARTITION_KEYS: tuple[str, ...] = ("account", "region", "bucket", "log_date")
 """Derived from the object key, never from the record: the source bucket's account, region and name, and the day in
