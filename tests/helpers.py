@@ -23,6 +23,7 @@ from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from app import build
 from detector.core import queries
+from detector.core.findings import Finding
 from detector.core.window import Window, format_log_date
 from detector.local.discovery import find_log_files
 from detector.local.duckdb_engine import DuckDBEngine
@@ -420,3 +421,29 @@ def summary_of(message: str) -> dict[str, Any]:
     """The JSON summary SNS delivers to every other subscriber: the message's `default` value, decoded."""
     summary: dict[str, Any] = json.loads(json.loads(message)["default"])
     return summary
+
+
+# --- findings of an organization ----------------------------------------------------------------------------------
+
+
+def account_finding(account: str, n: int, requests: int, reasons: tuple[str, ...] = ("sigv2",)) -> Finding:
+    """Finding `n` of `account`: an old aws-cli from a private address, with `requests` requests."""
+    return Finding(
+        principal_arn=f"arn:aws:iam::{account}:user/app-{n}",
+        account_id=account,
+        source_ip=f"10.0.0.{n % 250}",
+        user_agent="[aws-cli/1.11.10 Python/2.7.8 Linux/3.2.0-4-amd64 botocore/1.4.67]",
+        client="Botocore",
+        client_version="1.4.67",
+        sigv4_default_version="1.5.71",
+        signature_versions=["SigV2"],
+        tls_versions=["TLSv1.2"],
+        auth_methods=["AuthHeader"],
+        reasons=list(reasons),
+        requests=requests,
+        buckets=["acme-data"],
+        event_names=["GetObject"],
+        regions=["us-east-1"],
+        first_seen="2026-11-20T00:00:00Z",
+        last_seen="2026-11-22T00:00:00Z",
+    )

@@ -9,8 +9,9 @@ from datetime import date
 from detector.aws.email import BODY_MAX_BYTES, SUBJECT_MAX_CHARS
 from detector.aws.location import ReportLocation
 from detector.aws.organization_email import MAX_ACCOUNTS_LISTED, body, subject
-from detector.core.findings import Finding, Report
+from detector.core.findings import Report
 from detector.core.window import Window
+from tests.helpers import account_finding
 
 WINDOW = Window(date(2026, 11, 20), date(2026, 11, 22))
 LOCATION = ReportLocation("reports-bucket", "reports/", WINDOW, "us-east-1")
@@ -18,37 +19,15 @@ PAYMENTS, DATA, SANDBOX = "111122223333", "444455556666", "777788889999"
 NAMES = {PAYMENTS: "payments-prod", DATA: "data-lake"}
 
 
-def finding(account: str, n: int, requests: int, reasons: tuple[str, ...] = ("sigv2",)) -> Finding:
-    return Finding(
-        principal_arn=f"arn:aws:iam::{account}:user/app-{n}",
-        account_id=account,
-        source_ip=f"10.0.0.{n % 250}",
-        user_agent="[aws-cli/1.11.10 Python/2.7.8 Linux/3.2.0-4-amd64 botocore/1.4.67]",
-        client="Botocore",
-        client_version="1.4.67",
-        sigv4_default_version="1.5.71",
-        signature_versions=["SigV2"],
-        tls_versions=["TLSv1.2"],
-        auth_methods=["AuthHeader"],
-        reasons=list(reasons),
-        requests=requests,
-        buckets=["acme-data"],
-        event_names=["GetObject"],
-        regions=["us-east-1"],
-        first_seen="2026-11-20T00:00:00Z",
-        last_seen="2026-11-22T00:00:00Z",
-    )
-
-
 def three_accounts() -> Report:
     """Data lake: 3 findings; payments: 2 (the busiest of all among them); sandbox, unnamed: 1."""
     findings = [
-        finding(PAYMENTS, 1, 90, ("outdated_sdk", "sigv2")),
-        finding(DATA, 2, 40),
-        finding(DATA, 3, 30, ("legacy_tls",)),
-        finding(SANDBOX, 4, 20),
-        finding(PAYMENTS, 5, 10),
-        finding(DATA, 6, 5),
+        account_finding(PAYMENTS, 1, 90, ("outdated_sdk", "sigv2")),
+        account_finding(DATA, 2, 40),
+        account_finding(DATA, 3, 30, ("legacy_tls",)),
+        account_finding(SANDBOX, 4, 20),
+        account_finding(PAYMENTS, 5, 10),
+        account_finding(DATA, 6, 5),
     ]
     return Report(window=WINDOW, findings=findings)
 
@@ -99,7 +78,7 @@ def test_the_subject_counts_findings_and_accounts_dropping_the_breakdown_to_fit(
     # GIVEN findings in three accounts, and in one
     # WHEN their subjects are written
     many = subject(three_accounts(), "o-abcdefghij")
-    one = subject(Report(window=WINDOW, findings=[finding(PAYMENTS, 1, 5)]), "o-abcdefghij")
+    one = subject(Report(window=WINDOW, findings=[account_finding(PAYMENTS, 1, 5)]), "o-abcdefghij")
     # THEN each counts the findings and the accounts for the window, the reasons too where they fit in one line
     assert many == "S3 legacy clients: 6 findings in 3 accounts of o-abcdefghij, 2026-11-20..2026-11-22"
     assert one == "S3 legacy clients: 1 finding (1 sigv2) in 1 account of o-abcdefghij, 2026-11-20..2026-11-22"
@@ -108,7 +87,7 @@ def test_the_subject_counts_findings_and_accounts_dropping_the_breakdown_to_fit(
 
 def test_five_thousand_findings_over_three_hundred_accounts_fit_sns() -> None:
     # GIVEN 5,000 findings spread over 300 accounts
-    findings = [finding(f"{100000000000 + n % 300}", n, n + 1) for n in range(5000)]
+    findings = [account_finding(f"{100000000000 + n % 300}", n, n + 1) for n in range(5000)]
     report = Report(window=WINDOW, findings=findings)
     # WHEN the email is written
     text = body(report, LOCATION, "o-abcdefghij", {})
@@ -122,7 +101,7 @@ def test_five_thousand_findings_over_three_hundred_accounts_fit_sns() -> None:
 def test_an_account_name_cannot_add_lines_or_terminal_controls() -> None:
     # GIVEN an account whose name carries a line break and a terminal escape
     names = {PAYMENTS: "prod\n== fake ==\x1b[31m"}
-    report = Report(window=WINDOW, findings=[finding(PAYMENTS, 1, 5)])
+    report = Report(window=WINDOW, findings=[account_finding(PAYMENTS, 1, 5)])
     # WHEN the email is written
     text = body(report, LOCATION, "o-abcdefghij", names)
     # THEN the name stays on its line, its escape shown as text
@@ -145,7 +124,7 @@ def test_no_findings_say_so_for_the_organization() -> None:
 
 def test_a_finding_of_no_known_account_is_listed_as_such() -> None:
     # GIVEN a finding whose principal's account is not logged
-    report = Report(window=WINDOW, findings=[replace(finding(PAYMENTS, 1, 5), account_id=None)])
+    report = Report(window=WINDOW, findings=[replace(account_finding(PAYMENTS, 1, 5), account_id=None)])
     # WHEN the email is written
     text = body(report, LOCATION, "o-abcdefghij", NAMES)
     # THEN it is under "unknown account"
