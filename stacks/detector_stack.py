@@ -231,15 +231,14 @@ class DetectorStack(Stack):
         return regions
 
     def _outputs(self, archive: LogArchive, catalog: Catalog, alerting: Alerting, detector: DetectorFunction) -> None:
-        if archive.has_log_bucket:
-            CfnOutput(
-                self,
-                "LogBucketName",
-                value=archive.bucket.bucket_name,
-                description="CloudTrail S3 data events land here",
-            )
+        log_bucket = (
+            [("LogBucketName", archive.bucket.bucket_name, "CloudTrail S3 data events land here")]
+            if archive.has_log_bucket
+            else []
+        )
         for name, value, description in (
             ("TopicArn", alerting.topic.topic_arn, "Subscribe here for findings and alarms"),
+            *log_bucket,
             ("ReportBucketName", archive.results_bucket.bucket_name, "Athena results and reports"),
             ("WorkGroupName", catalog.workgroup.ref, "Athena workgroup of the saved queries"),
             ("FunctionName", detector.function.function_name, "Invoke to run the detection now"),
