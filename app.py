@@ -18,6 +18,7 @@ from cdk_nag import AwsSolutionsChecks
 from stacks.access_log_region_stack import AccessLogRegionStack
 from stacks.access_logs import destination_name_prefix
 from stacks.detector_stack import DetectorStack
+from stacks.member_stackset import member_parts, member_template
 from stacks.settings import CONTEXT_KEYS, DeploySettings
 from stacks.tagging import tag_everything
 
@@ -41,12 +42,13 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
         app,
         STACK_NAME,
         settings=settings,
+        member_template=_member_template(app, settings, env),
         env=env,
         description="Legacy S3 client detector: finds SigV2, outdated-SDK and TLS 1.0/1.1 callers of S3",
     )
     if settings.cost_warning:
         cdk.Annotations.of(stack).add_warning_v2("legacy-s3-detector:cost", settings.cost_warning)
-    if "access_logs" in settings.sources:
+    if "access_logs" in settings.sources and not settings.organization:
         for region, buckets in settings.access_log_buckets(stack.region).items():
             if region != stack.region:
                 AccessLogRegionStack(
@@ -61,6 +63,14 @@ def build(app: cdk.App, environ: Mapping[str, str]) -> DetectorStack:
     tag_everything(app, settings.tags)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return stack
+
+
+def _member_template(app: cdk.App, settings: DeploySettings, env: cdk.Environment) -> str | None:
+    """The member StackSet's template, in organization scope with OUs to deploy to and something for them."""
+    if not settings.organization or not settings.member_organizational_units:
+        return None
+    parts = member_parts(settings, env.region or DUMMY_REGION, destination_name_prefix(STACK_NAME))
+    return None if parts.empty else member_template(app, STACK_NAME, parts, settings.tags)
 
 
 def main() -> None:

@@ -11,19 +11,22 @@ import argparse
 import io
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
 from rich.console import Console
 
+from detector.aws import organization_email
 from detector.aws.email import body, subject
 from detector.aws.location import ReportLocation
 from detector.core import clients, queries, reasons
 from detector.core.window import Window
-from detector.local import cost
+from detector.local import cost, organization_cost
 from detector.local.scan import scan
 from samples.generate import DEMO_LOGS
+from samples.organization import ORGANIZATION, generate_organization, member_accounts
 from stacks import settings
 from stacks.dashboard import console_url
 
@@ -62,6 +65,22 @@ def cost_example() -> str:
     return "```text\n" + "\n".join(lines) + "\n```\n"
 
 
+ORGANIZATION_EXAMPLE_NAMES = ("payments-prod", "data-lake", "sandbox")
+"""The names Organizations gives the example's three accounts."""
+
+
+def organization_email_example() -> str:
+    """The email of three generated accounts' organization trail (one region, three days), its top four findings."""
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        list(generate_organization(root, accounts=3, regions=("us-east-1",), days=3))
+        report = scan([root / "AWSLogs"], EXAMPLE_WINDOW, workers=1)
+    names = dict(zip(member_accounts(3), ORGANIZATION_EXAMPLE_NAMES, strict=True))
+    location = ReportLocation(EXAMPLE_BUCKET, EXAMPLE_PREFIX, EXAMPLE_WINDOW, EXAMPLE_REGION)
+    text = organization_email.body(report, location, ORGANIZATION, names, top=4)
+    return f"```text\nSubject: {organization_email.subject(report, ORGANIZATION)}\n\n{text}```\n"
+
+
 SECTIONS: dict[str, Callable[[], str]] = {
     "reasons": reasons.markdown_list,
     "catalog": clients.markdown_table,
@@ -69,6 +88,8 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "settings": settings.markdown_table,
     "cost": cost.markdown_comparison,
     "cost-example": cost_example,
+    "organization-cost": organization_cost.markdown_comparison,
+    "organization-email": organization_email_example,
 }
 
 

@@ -18,6 +18,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from detector.aws.bucket_logging import ONLY_IF_OWNED
 from detector.sources import access_logs
 from stacks.detector_function import RUNTIME, function_code
 from stacks.log_archive import LOCKED_DOWN
@@ -39,7 +40,11 @@ def destination_name_prefix(stack_name: str) -> str:
 
 
 class AccessLogDestination(Construct):
-    """One region's access-log bucket, and logging switched on for each watched bucket of that region."""
+    """One region's access-log bucket, and logging switched on for each watched bucket of that region.
+
+    `function`: a logging switch shared with other destinations (the member template's inline one) instead of one of
+    its own; `only_if_owned`: a bucket another account owns is left alone (every member account gets the same
+    template, and only the bucket's owner switches its logging)."""
 
     def __init__(
         self,
@@ -51,10 +56,13 @@ class AccessLogDestination(Construct):
         retention: Duration,
         keep_logs: bool,
         log_retention: logs.RetentionDays,
+        function: lambda_.IFunction | None = None,
+        only_if_owned: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
         self._sources = [f"arn:{stack.partition}:s3:::{name}" for name in buckets]
+        self._only_if_owned = only_if_owned
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -63,7 +71,10 @@ class AccessLogDestination(Construct):
             **LOCKED_DOWN,
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    id="expire-logs", expiration=retention, abort_incomplete_multipart_upload_after=Duration.days(1)
+                    id="expire-logs",
+                    expiration=retention,
+                    noncurrent_version_expiration=retention,
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
             removal_policy=RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY,
@@ -76,7 +87,13 @@ class AccessLogDestination(Construct):
             )
         )
         self._allow_delivery()
-        self.function = self._function(log_retention)
+        self.function = function or bucket_logging_function(
+            self,
+            code=function_code(),
+            handler=HANDLER,
+            buckets=self._sources,
+            log_retention=log_retention,
+        )
         self.logging = [self._switch_on(name) for name in buckets]
 
     def _allow_delivery(self) -> None:
@@ -94,40 +111,6 @@ class AccessLogDestination(Construct):
             )
         )
 
-    def _function(self, log_retention: logs.RetentionDays) -> lambda_.Function:
-        log_group = logs.LogGroup(self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
-        role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Switches server access logging on for the watched buckets, and back off",
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="WatchedBucketsLogging",
-                actions=["s3:GetBucketLogging", "s3:PutBucketLogging"],
-                resources=self._sources,
-            )
-        )
-        return lambda_.Function(
-            self,
-            "Function",
-            runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
-            handler=HANDLER,
-            code=function_code(),
-            role=role,
-            log_group=log_group,
-            timeout=Duration.minutes(1),
-            memory_size=128,
-            description="Switches server access logging on for a watched bucket (a CloudFormation custom resource)",
-        )
-
     def _switch_on(self, name: str) -> CustomResource:
         resource = CustomResource(
             self,
@@ -138,11 +121,60 @@ class AccessLogDestination(Construct):
                 "Bucket": name,
                 "TargetBucket": self.bucket.bucket_name,
                 "TargetPrefix": access_logs.LOG_PREFIX,
+                **({ONLY_IF_OWNED: "true"} if self._only_if_owned else {}),
             },
         )
         if self.bucket.policy is not None:
             resource.node.add_dependency(self.bucket.policy)
         return resource
+
+
+def bucket_logging_function(
+    scope: Construct,
+    *,
+    code: lambda_.Code,
+    handler: str,
+    buckets: Sequence[str],
+    log_retention: logs.RetentionDays,
+    list_buckets: bool = False,
+) -> lambda_.Function:
+    """The custom resource's function, its role (the logging of `buckets` alone, and ListBuckets when it must tell
+    whether this account owns a bucket) and its log group, in `scope`."""
+    log_group = logs.LogGroup(scope, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY)
+    role = iam.Role(
+        scope,
+        "Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description="Switches server access logging on for the watched buckets, and back off",
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn])
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid="WatchedBucketsLogging", actions=["s3:GetBucketLogging", "s3:PutBucketLogging"], resources=list(buckets)
+        )
+    )
+    if list_buckets:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(sid="OwnBuckets", actions=["s3:ListAllMyBuckets"], resources=["*"])
+        )
+        acknowledge_wildcard(
+            role, "Resource::*", "s3:ListAllMyBuckets has no resource-level scope; it tells which buckets are ours."
+        )
+    return lambda_.Function(
+        scope,
+        "Function",
+        runtime=RUNTIME,
+        architecture=lambda_.Architecture.ARM_64,
+        handler=handler,
+        code=code,
+        role=role,
+        log_group=log_group,
+        timeout=Duration.minutes(1),
+        memory_size=128,
+        description="Switches server access logging on for a watched bucket (a CloudFormation custom resource)",
+    )
 
 
 def grant_read_access_logs(role: iam.Role, bucket_names: Sequence[str]) -> None:

@@ -61,7 +61,7 @@ class Catalog(Construct):
         self.workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
         self.tables = {spec.source: self._table(name, spec) for name, spec in tables.items()}
         self.queries_by_source = {
-            spec.source: {query: self._named_query(query, name, spec.source) for query in queries.names()}
+            spec.source: {query: self._named_query(query, name, spec) for query in queries.names()}
             for name, spec in tables.items()
         }
         first = next(iter(tables.values())).source
@@ -133,7 +133,8 @@ class Catalog(Construct):
         workgroup.node.add_dependency(self._results_bucket)
         return workgroup
 
-    def _named_query(self, name: str, table_name: str, source: str) -> athena.CfnNamedQuery:
+    def _named_query(self, name: str, table_name: str, spec: TableSpec) -> athena.CfnNamedQuery:
+        source, table = spec.source, f'"{self.database_name}"."{table_name}"'
         query = athena.CfnNamedQuery(
             self,
             _construct_id(source, _camel(name) + "Query"),
@@ -141,7 +142,7 @@ class Catalog(Construct):
             description=f"queries/{name}.sql for {table_name}; takes the window as 4 execution parameters",
             database=self.database_name,
             work_group=self.workgroup.ref,
-            query_string=queries.render(name, f'"{self.database_name}"."{table_name}"', source=source),
+            query_string=queries.render(name, table, source=source, partitions=spec.query_filter),
         )
         query.node.add_dependency(self.tables[source])
         return query

@@ -52,15 +52,23 @@ class LogArchive(Construct):
         encryption_key: kms.IKey | None = None,
         record_data_events: bool = True,
         object_lock_days: int = 0,
+        log_bucket: bool = True,
     ) -> None:
         super().__init__(scope, id_)
         self._retention = retention
         self._keep_logs = keep_logs
         self._encryption_key = encryption_key
         self.access_log_bucket = self._access_log_bucket()
-        self.bucket = self._encrypted_bucket(
-            "Bucket", "log-bucket/", _expire_everything(retention), self._log_removal, **_object_lock(object_lock_days)
-        )
+        self._bucket: s3.Bucket | None = None
+        """None with `log_bucket=False`: the logs are in a bucket the stack does not own (an organization trail's)."""
+        if log_bucket:
+            self._bucket = self._encrypted_bucket(
+                "Bucket",
+                "log-bucket/",
+                _expire_everything(retention),
+                self._log_removal,
+                **_object_lock(object_lock_days),
+            )
         self.results_bucket = self._encrypted_bucket(
             "ResultsBucket", "results-bucket/", _results_lifecycle(retention), RemovalPolicy.DESTROY
         )
@@ -73,6 +81,22 @@ class LogArchive(Construct):
         if record_data_events:
             self._allow_trail_delivery()
             self.trail = self._trail(trail_name, watched_buckets)
+
+    @property
+    def bucket(self) -> s3.Bucket:
+        """The trail's log bucket; LookupError when the stack has none (`log_bucket=False`)."""
+        if self._bucket is None:
+            raise LookupError("this stack has no log bucket: its logs are in the organization trail's bucket")
+        return self._bucket
+
+    @property
+    def has_log_bucket(self) -> bool:
+        return self._bucket is not None
+
+    @property
+    def own_buckets(self) -> tuple[s3.Bucket, ...]:
+        """Every bucket here; a trail must never record their objects."""
+        return tuple(b for b in (self._bucket, self.access_log_bucket, self.results_bucket) if b is not None)
 
     @property
     def _log_removal(self) -> RemovalPolicy:
@@ -153,35 +177,12 @@ class LogArchive(Construct):
             include_global_service_events=True,
             enable_log_file_validation=True,
             kms_key_id=self._encryption_key.key_arn if self._encryption_key else None,
-            advanced_event_selectors=[
-                cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
-                    name="S3 object data events, except this stack's buckets",
-                    field_selectors=[
-                        cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(field="eventCategory", equal_to=["Data"]),
-                        cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
-                            field="resources.type", equal_to=["AWS::S3::Object"]
-                        ),
-                        self._arn_selector(watched_buckets),
-                    ],
-                )
-            ],
+            advanced_event_selectors=[s3_data_events(watched_buckets, self.own_buckets, Stack.of(self))],
         )
         # The trail depends on the bucket, its policy and its auto-delete custom resource, so on stack deletion the
         # trail stops writing before the bucket is emptied (aws/aws-cdk#16332).
         trail.node.add_dependency(self.bucket)
         return trail
-
-    def _arn_selector(self, watched_buckets: Sequence[str]) -> cloudtrail.CfnTrail.AdvancedFieldSelectorProperty:
-        """Only the watched buckets' objects, or every object but those of the stack's own buckets."""
-        if watched_buckets:
-            partition = Stack.of(self).partition
-            return cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
-                field="resources.ARN", starts_with=[f"arn:{partition}:s3:::{name}/" for name in watched_buckets]
-            )
-        own_buckets = (self.bucket, self.access_log_bucket, self.results_bucket)
-        return cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
-            field="resources.ARN", not_starts_with=[bucket.arn_for_objects("") for bucket in own_buckets]
-        )
 
     def grant_read_logs(self, role: iam.Role) -> None:
         """Read this account's trail logs, as Athena does with the caller's credentials."""
@@ -224,6 +225,28 @@ class LogArchive(Construct):
             f"Resource::<{logical_id(self.results_bucket)}.Arn>/{REPORT_PREFIX}*",
             "The function writes reports and idempotency markers under this prefix.",
         )
+
+
+def s3_data_events(
+    watched_buckets: Sequence[str], own_buckets: Sequence[s3.IBucket], stack: Stack
+) -> cloudtrail.CfnTrail.AdvancedEventSelectorProperty:
+    """S3 object data events of only the watched buckets' objects, or of every object but the stack's own buckets'."""
+    if watched_buckets:
+        arns = cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+            field="resources.ARN", starts_with=[f"arn:{stack.partition}:s3:::{name}/" for name in watched_buckets]
+        )
+    else:
+        arns = cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(
+            field="resources.ARN", not_starts_with=[bucket.arn_for_objects("") for bucket in own_buckets]
+        )
+    return cloudtrail.CfnTrail.AdvancedEventSelectorProperty(
+        name="S3 object data events, except this stack's buckets",
+        field_selectors=[
+            cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(field="eventCategory", equal_to=["Data"]),
+            cloudtrail.CfnTrail.AdvancedFieldSelectorProperty(field="resources.type", equal_to=["AWS::S3::Object"]),
+            arns,
+        ],
+    )
 
 
 def _expire_everything(after: Duration) -> list[s3.LifecycleRule]:

@@ -40,6 +40,11 @@ likely to still take SigV2, may have such names; ARNs and CloudTrail selectors t
 LEGACY_BUCKET_REGION = "us-east-1"
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[A-Za-z0-9-]+$")
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_DEPLOYMENT_TARGET = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
+"""An OU or the organization's root, as StackSets' DeploymentTargets.OrganizationalUnitIds allows."""
+_KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*$")
 _UNIT_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 
 
@@ -55,6 +60,12 @@ def commercial_regions() -> tuple[str, ...]:
 
 
 ALL_BUCKETS = "all"
+AUTO_ACCOUNTS = "auto"
+ACCOUNT_SCOPE = "account"
+ORGANIZATION_SCOPE = "organization"
+SCOPES = (ACCOUNT_SCOPE, ORGANIZATION_SCOPE)
+CALL_AS = ("DELEGATED_ADMIN", "SELF")
+"""How the member StackSet is created: from a delegated administrator of StackSets, or from the management account."""
 
 
 @dataclass(frozen=True)
@@ -87,10 +98,28 @@ class DeploySettings:
     """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
     alert_subscriptions: tuple[Subscription, ...] = ()
     tags: tuple[tuple[str, str], ...] = DEFAULT_TAGS
+    scope: str = ACCOUNT_SCOPE
+    organization_id: str | None = None
+    organization_trail_bucket: str | None = None
+    """An existing organization trail's bucket the table reads (or the created trail writes to)."""
+    organization_trail_prefix: str = ""
+    """The trail's S3 key prefix, with its trailing `/`, or empty."""
+    organization_trail_kms_key_arn: str | None = None
+    create_organization_trail: bool = False
+    accounts: tuple[str, ...] | None = None
+    """None: `auto`, the accounts whose folders a run finds; else the accounts every query reads."""
+    member_organizational_units: tuple[str, ...] = ()
+    """Where the member StackSet deploys (and auto-deploys to new accounts); empty: no StackSet."""
+    trace_role: bool = True
+    stack_set_call_as: str = CALL_AS[0]
 
     def __post_init__(self) -> None:
         self._check_object_lock()
         self._check_access_log_buckets()
+        if self.organization:
+            self._check_organization()
+        else:
+            self._check_account_scope()
 
     def _check_object_lock(self) -> None:
         if not self.object_lock_days:
@@ -121,6 +150,58 @@ class DeploySettings:
                 "(python -m detector buckets prints the ones that can still accept SigV2)",
             )
 
+    def _check_account_scope(self) -> None:
+        """Organization settings mean nothing for one account: say so instead of ignoring them."""
+        given = {
+            "organizationId": self.organization_id,
+            "organizationTrailBucket": self.organization_trail_bucket,
+            "organizationTrailPrefix": self.organization_trail_prefix or None,
+            "organizationTrailKmsKeyArn": self.organization_trail_kms_key_arn,
+            "createOrganizationTrail": self.create_organization_trail or None,
+            "accounts": self.accounts,
+            "memberOrganizationalUnits": self.member_organizational_units or None,
+        }
+        for key, value in given.items():
+            if value is not None:
+                raise _fail(key, value, "works only with scope=organization", "add -c scope=organization, or drop it")
+
+    def _check_organization(self) -> None:
+        if self.organization_id is None:
+            raise _fail(
+                "organizationId", "(not set)", "is needed with scope=organization", "give o-… from Organizations"
+            )
+        trail = "cloudtrail" in self.sources
+        if trail and not self.create_organization_trail and self.organization_trail_bucket is None:
+            raise _fail(
+                "organizationTrailBucket",
+                "(not set)",
+                "is needed with scope=organization to read the organization trail's logs",
+                "give the bucket of your organization trail, or -c createOrganizationTrail=true",
+            )
+        if self.create_organization_trail and not trail:
+            raise _fail(
+                "createOrganizationTrail", True, f"cannot go with source {self.source!r}", "use cloudtrail or both"
+            )
+        if self.organization_trail_kms_key_arn and self.organization_trail_bucket is None:
+            raise _fail(
+                "organizationTrailKmsKeyArn",
+                self.organization_trail_kms_key_arn,
+                "is the key of a bucket you give",
+                "also give organizationTrailBucket, or use kmsKeyArn for the stack's own buckets",
+            )
+        if "access_logs" in self.sources and not self.member_organizational_units:
+            raise _fail(
+                "memberOrganizationalUnits",
+                "(not set)",
+                f"is needed for source {self.source!r} with scope=organization: each member account's access logs "
+                "are switched on by the member StackSet",
+                "give the OUs (ou-…) or the root (r-…) to deploy it to",
+            )
+
+    @property
+    def organization(self) -> bool:
+        return self.scope == ORGANIZATION_SCOPE
+
     @property
     def sources(self) -> tuple[str, ...]:
         """The sources deployed, by module name (`detector/sources/<name>.py`)."""
@@ -140,10 +221,12 @@ class DeploySettings:
     @property
     def cost_warning(self) -> str | None:
         """What synth says when the trail will record every bucket without being asked to."""
-        if "cloudtrail" not in self.sources or self.watched_buckets is not None:
+        creates_trail = not self.organization or self.create_organization_trail
+        if "cloudtrail" not in self.sources or self.watched_buckets is not None or not creates_trail:
             return None
+        where = "every account of the organization" if self.organization else "the account"
         return (
-            "watchedBuckets is not set, so the trail records data events for every bucket in the account, at "
+            f"watchedBuckets is not set, so the trail records data events for every bucket in {where}, at "
             f"${DATA_EVENTS.dollars:.2f} per {DATA_EVENTS.per:,.0f} requests (python -m detector cost estimates a "
             "month). Set watchedBuckets to the buckets you suspect (python -m detector buckets lists those that can "
             f"still accept SigV2), -c watchedBuckets={ALL_BUCKETS} to record every bucket on purpose, or "
@@ -322,6 +405,65 @@ def _accepted_findings(key: str, value: Any) -> tuple[accepted.Acceptance, ...]:
         ) from None
 
 
+def _choice(allowed: tuple[str, ...]) -> Callable[[str, Any], str]:
+    def parse(key: str, value: Any) -> str:
+        if not isinstance(value, str) or value.strip() not in allowed:
+            raise _fail(key, value, "is not allowed", "give one of " + ", ".join(allowed))
+        return value.strip()
+
+    return parse
+
+
+def _organization_id(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not _ORGANIZATION_ID.match(value.strip()):
+        raise _fail(key, value, "is not an organization ID", "give o- and 10 to 32 lower-case letters or digits")
+    return value.strip()
+
+
+def _bucket_name(key: str, value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not _BUCKET.match(text) or ".." in text or _IP_ADDRESS.match(text):
+        raise _fail(key, value, "is not an S3 bucket name", "give the bucket's name alone, without s3:// or a prefix")
+    return text
+
+
+def _key_prefix(key: str, value: Any) -> str:
+    """A trail's S3KeyPrefix: `org-trail` or `logs/org`, stored with its trailing `/`; empty for none."""
+    text = value.strip().strip("/") if isinstance(value, str) else value
+    if text == "":
+        return ""
+    if (
+        not isinstance(text, str)
+        or not _KEY_PREFIX.match(text)
+        or len(text) > 200
+        or {".", ".."} & set(text.split("/"))
+    ):
+        raise _fail(key, value, "is not a key prefix", "give the trail's S3 key prefix, like org-trail or logs/org")
+    return text + "/"
+
+
+def _accounts(key: str, value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str) and value.strip().lower() == AUTO_ACCOUNTS:
+        return None
+    example = '"auto" or ["111122223333", "444455556666"]'
+    accounts = _list(key, value, example)
+    for account in accounts:
+        if not _ACCOUNT_ID.match(account):
+            raise _fail(key, account, "is not a 12-digit account ID", f"give {example}")
+    if not accounts:
+        raise _fail(key, value, "is empty", f"give {example}")
+    return tuple(dict.fromkeys(accounts))
+
+
+def _deployment_targets(key: str, value: Any) -> tuple[str, ...]:
+    example = '["ou-ab12-cdef3456"] or ["r-ab12"]'
+    targets = _list(key, value, example)
+    for target in targets:
+        if not _DEPLOYMENT_TARGET.match(target):
+            raise _fail(key, target, "is not an organizational unit or root ID", f"give {example}")
+    return tuple(dict.fromkeys(targets))
+
+
 Parser = Callable[[str, Any], Any]
 
 
@@ -336,6 +478,89 @@ class ContextKey:
     """The default as the README shows it."""
     meaning: str
 
+
+ORGANIZATION_CONTEXT: tuple[ContextKey, ...] = (
+    ContextKey(
+        "scope",
+        "scope",
+        _choice(SCOPES),
+        f"`{ACCOUNT_SCOPE}`",
+        f"`{ACCOUNT_SCOPE}`: this account's requests. `{ORGANIZATION_SCOPE}`: every account's, from one deployment in "
+        "the log-archive or a delegated-administrator account (see Many accounts).",
+    ),
+    ContextKey(
+        "organizationId",
+        "organization_id",
+        _organization_id,
+        "not set",
+        "The organization (`o-…`); needed with `scope=organization`.",
+    ),
+    ContextKey(
+        "organizationTrailBucket",
+        "organization_trail_bucket",
+        _bucket_name,
+        "not set",
+        "The bucket of your organization trail, read across accounts (add the bucket policy in Many accounts). "
+        "Needed with CloudTrail unless `createOrganizationTrail`; with it, the new trail writes here instead of "
+        "the stack's log bucket.",
+    ),
+    ContextKey(
+        "organizationTrailPrefix",
+        "organization_trail_prefix",
+        _key_prefix,
+        '`""`',
+        "The organization trail's S3 key prefix, if it has one (its logs are under `<prefix>/AWSLogs/o-…/`).",
+    ),
+    ContextKey(
+        "organizationTrailKmsKeyArn",
+        "organization_trail_kms_key_arn",
+        _kms_key_arn,
+        '`""`',
+        "The KMS key that encrypts the organization trail's logs, if any: the function may decrypt with it (add "
+        "the key policy statement in Many accounts).",
+    ),
+    ContextKey(
+        "createOrganizationTrail",
+        "create_organization_trail",
+        _bool,
+        "`false`",
+        "`true` creates the organization trail (S3 data events of `watchedBuckets` only, or of every bucket but the "
+        "stack's); deploy from the management account.",
+    ),
+    ContextKey(
+        "accounts",
+        "accounts",
+        _accounts,
+        f"`{AUTO_ACCOUNTS}`",
+        f"The accounts the queries read, or `{AUTO_ACCOUNTS}`: every account with a folder under the trail's (or "
+        "the central access logs') prefix, found again at each run. Up to 36 listed accounts are an `enum` "
+        "partition, more or `auto` an `injected` one (see Many accounts).",
+    ),
+    ContextKey(
+        "memberOrganizationalUnits",
+        "member_organizational_units",
+        _deployment_targets,
+        "`[]` (no StackSet)",
+        "The OUs (`ou-…`) or root (`r-…`) the member StackSet deploys to, and auto-deploys to new accounts: the "
+        "access-log buckets and logging of `watchedBuckets`, and the trace role. Needed for access logs.",
+    ),
+    ContextKey(
+        "traceRole",
+        "trace_role",
+        _bool,
+        "`true`",
+        "With the member StackSet: a read-only role in each member account that the function assumes to trace a "
+        "finding's source IP there.",
+    ),
+    ContextKey(
+        "stackSetCallAs",
+        "stack_set_call_as",
+        _choice(CALL_AS),
+        f"`{CALL_AS[0]}`",
+        "`DELEGATED_ADMIN` when this account is a delegated administrator of StackSets, `SELF` in the management "
+        "account.",
+    ),
+)
 
 CONTEXT: tuple[ContextKey, ...] = (
     ContextKey("alertEmails", "alert_emails", _emails, "`[]`", "Email addresses subscribed to the topic."),
@@ -449,6 +674,7 @@ CONTEXT: tuple[ContextKey, ...] = (
         "or overwritten for this many days (0–3650, at most `logRetentionDays`). Needs `keepLogsOnDestroy=true`: "
         "the stack cannot empty a locked bucket. Object Lock cannot be turned off once on.",
     ),
+    *ORGANIZATION_CONTEXT,
 )
 
 CONTEXT += (

@@ -16,11 +16,14 @@ from typing import Any, TypedDict
 
 import aws_cdk as cdk
 import duckdb
+import requests
 from aws_cdk.assertions import Template
 from botocore.exceptions import ClientError
+from moto.core.models import DEFAULT_ACCOUNT_ID
 
 from app import build
 from detector.core import queries
+from detector.core.findings import Finding
 from detector.core.window import Window, format_log_date
 from detector.local.access_log_reader import AccessLogSource
 from detector.local.discovery import find_log_files
@@ -401,6 +404,55 @@ class FaultyS3:
         return call
 
 
+# --- the scheduled function in moto: its context, and the rows the next Athena query returns -------------------------
+
+REPORT_BUCKET = "detector-reports"
+MOTO_ATHENA_RESULTS = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
+RowFactory = Callable[..., dict[str, str | None]]
+
+
+class ScheduledContext:
+    """The Lambda context of a scheduled run in moto's default account."""
+
+    function_name = "detector"
+    invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
+    log_stream_name = "stream"
+    memory_limit_in_mb = 512
+    aws_request_id = "c0de0000-0000-4000-8000-000000000001"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 900_000
+
+
+def queue_athena_rows(rows: list[dict[str, str | None]]) -> None:
+    """The next Athena query in moto returns these rows, header first as Athena sends it."""
+    columns = list(rows[0])
+    data: list[dict[str, Any]] = [{"Data": [{"VarCharValue": name} for name in columns]}]
+    data += [{"Data": [{"VarCharValue": row[c]} if row[c] is not None else {} for c in columns]} for row in rows]
+    payload: dict[str, Any] = {
+        "region": REGION,
+        "results": [{"rows": data, "column_info": [{"Name": c} for c in columns]}],
+    }
+    requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
+
+
+def logging_policy(bucket: str) -> str:
+    """An access-log destination's statement for the logging service, as the stack writes it (moto checks its shape)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": f"arn:aws:s3:::{bucket}/*",
+                }
+            ],
+        }
+    )
+
+
 # --- what subscribers receive of a published alert (MessageStructure=json) -------------------------------------------
 
 
@@ -413,3 +465,32 @@ def summary_of(message: str) -> dict[str, Any]:
     """The JSON summary SNS delivers to every other subscriber: the message's `default` value, decoded."""
     summary: dict[str, Any] = json.loads(json.loads(message)["default"])
     return summary
+
+
+# --- findings of an organization ----------------------------------------------------------------------------------
+
+
+def account_finding(account: str, n: int, requests: int, reasons: tuple[str, ...] = ("sigv2",)) -> Finding:
+    """Finding `n` of `account`: an old aws-cli from a private address, with `requests` requests."""
+    return Finding(
+        principal_arn=f"arn:aws:iam::{account}:user/app-{n}",
+        account_id=account,
+        source_ip=f"10.0.0.{n % 250}",
+        user_agent="[aws-cli/1.11.10 Python/2.7.8 Linux/3.2.0-4-amd64 botocore/1.4.67]",
+        client="Botocore",
+        client_version="1.4.67",
+        sigv4_default_version="1.5.71",
+        signature_versions=["SigV2"],
+        tls_versions=["TLSv1.2"],
+        auth_methods=["AuthHeader"],
+        reasons=list(reasons),
+        requests=requests,
+        sigv2_requests=requests if "sigv2" in reasons else 0,
+        legacy_tls_requests=requests if "legacy_tls" in reasons else 0,
+        failed_requests=0,
+        buckets=["acme-data"],
+        event_names=["GetObject"],
+        regions=["us-east-1"],
+        first_seen="2026-11-20T00:00:00Z",
+        last_seen="2026-11-22T00:00:00Z",
+    )

@@ -18,27 +18,11 @@ from botocore.stub import Stubber
 
 from detector.aws import bucket_logging
 from detector.aws.bucket_logging import OFF, OURS, handle, physical_id
+from tests.helpers import logging_policy
 
 DESTINATION = "det-access-111111111111-us-east-1"
 PREFIX = "s3-access-logs/"
 PROPERTIES = {"Bucket": "legacy-a", "TargetBucket": DESTINATION, "TargetPrefix": PREFIX}
-
-
-def logging_policy(bucket: str) -> str:
-    """The destination's statement for the logging service, as the stack writes it (moto checks its shape)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": f"arn:aws:s3:::{bucket}/*",
-                }
-            ],
-        }
-    )
 
 
 @pytest.fixture

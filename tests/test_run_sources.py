@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 import boto3
 import pytest
-import requests
 from moto.athena.models import athena_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.sns.models import sns_backends
@@ -16,38 +13,11 @@ from moto.sns.models import sns_backends
 from detector.aws.handler import handler
 from detector.core.config import SOURCE_CHOICES, FunctionConfig, InvalidConfig
 from detector.sources import access_logs, cloudtrail
-from tests.helpers import email_of
+from tests.helpers import REGION, RowFactory, ScheduledContext, email_of, queue_athena_rows
+from tests.helpers import REPORT_BUCKET as BUCKET
 
-REGION = "us-east-1"
-BUCKET = "detector-reports"
-MOTO_ATHENA_RESULTS = "http://motoapi.amazonaws.com/moto-api/static/athena/query-results"
 TRAIL_SQL = "SELECT 'trail' WHERE ? <= ? AND ? < ?"
 ACCESS_SQL = "SELECT 'access' WHERE ? <= ? AND ? < ?"
-
-RowFactory = Callable[..., dict[str, str | None]]
-
-
-class Context:
-    function_name = "detector"
-    invoked_function_arn = f"arn:aws:lambda:{REGION}:{DEFAULT_ACCOUNT_ID}:function:detector"
-    log_stream_name = "stream"
-    memory_limit_in_mb = 512
-    aws_request_id = "c0de0000-0000-4000-8000-000000000001"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 900_000
-
-
-def queue(rows: list[dict[str, str | None]]) -> None:
-    """The next Athena query in moto returns these rows, header first as Athena sends it."""
-    columns = list(rows[0])
-    data: list[dict[str, Any]] = [{"Data": [{"VarCharValue": name} for name in columns]}]
-    data += [{"Data": [{"VarCharValue": row[c]} if row[c] is not None else {} for c in columns]} for row in rows]
-    payload: dict[str, Any] = {
-        "region": REGION,
-        "results": [{"rows": data, "column_info": [{"Name": c} for c in columns]}],
-    }
-    requests.post(MOTO_ATHENA_RESULTS, json=payload, timeout=5).raise_for_status()
 
 
 @pytest.fixture
@@ -78,10 +48,10 @@ def both_deployed(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def test_both_sources_run_their_own_query_and_share_one_email(both_deployed: str, detection_row: RowFactory) -> None:
     # GIVEN CloudTrail's query finds principals 1 and 2, the access logs' query principal 3
-    queue([detection_row(1), detection_row(2)])
-    queue([detection_row(3, requests="40")])
+    queue_athena_rows([detection_row(1), detection_row(2)])
+    queue_athena_rows([detection_row(3, requests="40")])
     # WHEN the schedule invokes the handler
-    result = handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, Context())
+    result = handler({"time": "2026-11-23T06:00:00Z", "detail-type": "Scheduled Event"}, ScheduledContext())
     # THEN each source's saved query ran once, CloudTrail's first
     executions = list(athena_backends[DEFAULT_ACCOUNT_ID][REGION].executions.values())
     assert [execution.query for execution in executions] == [TRAIL_SQL, ACCESS_SQL]

@@ -11,7 +11,7 @@ fields are only ever added within a version; a renamed or removed field is a new
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from detector.aws.email import MESSAGE_MAX_BYTES, TOP_FINDINGS, body, reason_counts
 from detector.aws.location import ReportLocation
@@ -24,11 +24,29 @@ SCHEMA_VERSION = 1
 HEADROOM_BYTES = 2_048
 """Kept free for the message's own JSON and the subject."""
 TOP_FIELDS = ("principal_arn", "source_ip", "user_agent", "client", "client_version", "reasons", "requests", "buckets")
+ORGANIZATION_FIELDS = ("account_id", "account_name")
+"""Added to each top finding in an organization's summary, with `organization` at the top."""
 
 
-def summary(report: Report, location: ReportLocation, account: str, *, top: int = TOP_FINDINGS) -> dict[str, Any]:
-    """The `default` message: what a machine needs to act or route, and where the full report is."""
+class AlertEmail(Protocol):
+    """An email of its own (an organization's), instead of one account's."""
+
+    @property
+    def organization_id(self) -> str: ...
+
+    def subject(self, report: Report) -> str: ...
+
+    def body(self, report: Report, location: ReportLocation, max_bytes: int) -> str: ...
+
+
+def summary(
+    report: Report, location: ReportLocation, account: str, *, top: int = TOP_FINDINGS, organization: str | None = None
+) -> dict[str, Any]:
+    """The `default` message: what a machine needs to act or route, and where the full report is; an organization's
+    also names it, and each top finding's account."""
     ranked = sorted(report.findings, key=lambda finding: -finding.requests)[:top]
+    fields = ORGANIZATION_FIELDS if organization else ()
+    extra = {"organization": organization} if organization else {}
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
@@ -38,13 +56,14 @@ def summary(report: Report, location: ReportLocation, account: str, *, top: int 
         "counts_by_reason": {reason.name: report.counts_by_reason()[reason.name] for reason in reasons.BY_RANK},
         "report": {"json": location.json_uri, "csv": location.csv_uri, "console": location.console_url},
         "dashboard": location.dashboard_url or None,
-        "top_findings": [_top(finding) for finding in ranked],
+        "top_findings": [_top(finding, fields) for finding in ranked],
+        **extra,
     }
 
 
-def _top(finding: Finding) -> dict[str, Any]:
+def _top(finding: Finding, more: tuple[str, ...] = ()) -> dict[str, Any]:
     data = finding.to_dict()
-    top = {name: data[name] for name in TOP_FIELDS}
+    top = {name: data[name] for name in TOP_FIELDS} | {name: data.get(name) for name in more}
     top["user_agent"] = printable(top["user_agent"])
     top["principal_arn"] = printable(top["principal_arn"])
     top["hint"] = finding.hint()
@@ -65,11 +84,14 @@ def attributes(report: Report, account: str) -> dict[str, dict[str, str]]:
     return values
 
 
-def publish_arguments(report: Report, location: ReportLocation, account: str) -> dict[str, Any]:
+def publish_arguments(
+    report: Report, location: ReportLocation, account: str, *, email: AlertEmail | None = None
+) -> dict[str, Any]:
     """`Message`, `MessageStructure` and `MessageAttributes` for `sns.publish`, within SNS's size limit: the email
     gets what the JSON summary leaves, halved, since JSON may escape each byte of it into two."""
-    default = json.dumps(summary(report, location, account), ensure_ascii=False)
+    organization = email.organization_id if email is not None else None
+    default = json.dumps(summary(report, location, account, organization=organization), ensure_ascii=False)
     room = (MESSAGE_MAX_BYTES - HEADROOM_BYTES - len(default.encode("utf-8")) * 2) // 2
-    email = body(report, location, account, max_bytes=room)
-    message = json.dumps({"default": default, "email": email}, ensure_ascii=False)
+    text = email.body(report, location, room) if email is not None else body(report, location, account, max_bytes=room)
+    message = json.dumps({"default": default, "email": text}, ensure_ascii=False)
     return {"Message": message, "MessageStructure": "json", "MessageAttributes": attributes(report, account)}

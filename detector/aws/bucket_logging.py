@@ -5,6 +5,8 @@ stack's access-log bucket with the date-based partitioned prefix; if it logs som
 so the user can point the detector there instead of losing that configuration. The bucket's previous state (logging
 off, or already ours) is kept in the physical resource ID, which CloudFormation hands back on Update and Delete.
 Delete: restore that state only if the bucket still logs to us; someone who changed it since keeps their change.
+With `OnlyIfOwned` (the member StackSet gives every account the same template), a bucket this account does not own
+is left alone: its owner's copy of the resource switches it.
 
 CloudFormation invokes the function asynchronously and waits for an answer on the pre-signed `ResponseURL`
 (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-responses.html), so every path answers,
@@ -31,6 +33,10 @@ OFF = "off"
 OURS = "ours"
 REFUSED = "refused"
 """A Create that failed still returns a physical ID; a Delete of it changes nothing."""
+ELSEWHERE = "elsewhere"
+"""Another account owns the bucket (`OnlyIfOwned`): nothing was changed, and a Delete changes nothing."""
+UNCHANGED = (REFUSED, ELSEWHERE)
+ONLY_IF_OWNED = "OnlyIfOwned"
 
 REASON_LIMIT = 3000
 """CloudFormation shows the reason in the stack's events; the whole response must stay under 4 KB."""
@@ -87,7 +93,7 @@ def physical_id(bucket: str, previous: str) -> str:
 def parse_physical_id(text: str) -> tuple[str, str] | None:
     """(bucket, previous state), or None for an ID this function did not make."""
     parts = text.split("/")
-    if len(parts) != 3 or parts[0] != ID_PREFIX or parts[2] not in (OFF, OURS, REFUSED):
+    if len(parts) != 3 or parts[0] != ID_PREFIX or parts[2] not in (OFF, OURS, *UNCHANGED):
         return None
     return parts[1], parts[2]
 
@@ -129,8 +135,17 @@ def restore(s3: Any, bucket: str, target: Target, previous: str) -> None:
         logger.info("bucket %s: logging switched off again, as before the stack", bucket)
 
 
+def owns(s3: Any, bucket: str) -> bool:
+    """Whether this account owns `bucket`: ListBuckets lists only the caller's own buckets."""
+    pages = s3.get_paginator("list_buckets").paginate(Prefix=bucket)
+    return any(entry.get("Name") == bucket for page in pages for entry in page.get("Buckets", []))
+
+
 def on_create(s3: Any, properties: Mapping[str, Any]) -> Outcome:
     bucket = str(properties["Bucket"])
+    if str(properties.get(ONLY_IF_OWNED, "")).lower() == "true" and not owns(s3, bucket):
+        logger.info("bucket %s belongs to another account; its owner switches its logging", bucket)
+        return Outcome(physical_id(bucket, ELSEWHERE))
     return Outcome(physical_id(bucket, switch_on(s3, bucket, Target.of(properties))))
 
 
@@ -139,7 +154,7 @@ def on_update(s3: Any, event: Mapping[str, Any]) -> Outcome:
     moves its logs, as long as they still go to the old target."""
     properties, old = event["ResourceProperties"], event.get("OldResourceProperties", {})
     parsed = parse_physical_id(str(event.get("PhysicalResourceId", "")))
-    if parsed is None or parsed[1] == REFUSED or properties["Bucket"] != old.get("Bucket"):
+    if parsed is None or parsed[1] in UNCHANGED or properties["Bucket"] != old.get("Bucket"):
         return on_create(s3, properties)
     bucket, previous = parsed
     enabled = current_logging(s3, bucket)
@@ -155,7 +170,7 @@ def on_update(s3: Any, event: Mapping[str, Any]) -> Outcome:
 def on_delete(s3: Any, event: Mapping[str, Any]) -> Outcome:
     own = str(event.get("PhysicalResourceId", ""))
     parsed = parse_physical_id(own)
-    if parsed is not None and parsed[1] != REFUSED:
+    if parsed is not None and parsed[1] not in UNCHANGED:
         restore(s3, parsed[0], Target.of(event["ResourceProperties"]), parsed[1])
     return Outcome(own)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from detector.aws.alert_message import publish_arguments
+from detector.aws.alert_message import AlertEmail, publish_arguments
 from detector.aws.email import subject
 from detector.aws.event import Request
 from detector.aws.location import ReportLocation
@@ -36,10 +36,13 @@ def notify_once(
     request: Request,
     account: str,
     clock: Callable[[], datetime] = utc_now,
+    email: AlertEmail | None = None,
 ) -> bool:
-    """Emails the window unless another run sent or is sending it; True when this run published."""
+    """Emails the window unless another run sent or is sending it; True when this run published. `email` writes
+    the subject and body when the run has its own (an organization's)."""
     window = report.window
-    email_subject, message = subject(report, account), publish_arguments(report, location, account)
+    email_subject = email.subject(report) if email is not None else subject(report, account)
+    message = publish_arguments(report, location, account, email=email)
     claimed_at = clock()
     claim_etag = claim(s3, location, request, len(report.findings), claimed_at)
     if claim_etag is None:

@@ -24,6 +24,7 @@ from botocore.exceptions import ClientError
 
 from detector.aws.athena import AthenaEngine
 from detector.aws.event import InvalidEvent, LambdaContext, account_of, parse_event
+from detector.aws.organization import OrganizationRun
 from detector.aws.run import run_detection
 from detector.aws.run_metrics import publish
 from detector.aws.trace import ec2_clients
@@ -72,6 +73,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     athena = session.client("athena", config=BOTO_CONFIG)
     views = {name: saved_query(athena, query_id) for name, query_id in view_queries(config).items() if query_id}
     budget = query_budget_seconds(context.get_remaining_time_in_millis() / 1000) / len(config.detection_queries)
+    account = account_of(event, context)
     engine = AthenaEngine(athena, config.workgroup, timeout_seconds=budget)
     outcome = run_detection(
         engine,
@@ -80,7 +82,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         s3=session.client("s3", config=BOTO_CONFIG),
         sns=session.client("sns", config=BOTO_CONFIG),
         config=config,
-        account=account_of(event, context),
+        account=account,
         region=session.region_name,
         ec2_for_region=ec2_clients(session),
         views=views,
@@ -89,6 +91,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
             config.workgroup,
             timeout_seconds=query_budget_seconds(context.get_remaining_time_in_millis() / 1000),
         ),
+        organization=OrganizationRun.of(config, session, account, BOTO_CONFIG),
     )
     if outcome.report is not None:
         publish(outcome.report, duration_seconds=time.monotonic() - started, bytes_scanned=engine.bytes_scanned)

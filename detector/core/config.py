@@ -6,6 +6,7 @@ with `FunctionConfig.from_environ()`, so a variable cannot be set without being 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, fields
 from typing import Any
@@ -26,6 +27,11 @@ SOURCE_CHOICES: dict[str, tuple[str, ...]] = {
     "both": ("cloudtrail", "access_logs"),
 }
 """The `source` setting's values, and the sources (`detector/sources/<name>.py`) each deploys, in run order."""
+
+
+ORGANIZATION_ONLY = {"organization_only": True}
+"""A field set only in organization scope: left out of the environment when empty, so one account's function
+environment is what it always was."""
 
 
 class InvalidConfig(ValueError):
@@ -49,6 +55,26 @@ class FunctionConfig:
     """The other deployed sources' detection queries, `source=named-query-id` comma-separated, run the same way."""
     dashboard_url: str = ""
     """The stack's CloudWatch dashboard, linked from the email and the JSON summary."""
+    organization_id: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
+    """Organization scope: the email groups the findings by account, each named from Organizations."""
+    trace_role: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
+    """The member trace role's ARN with `*` for the account: a finding in another account is traced through it."""
+    account_folders: str = dataclasses.field(default="", metadata=ORGANIZATION_ONLY)
+    """`source=s3://bucket/prefix/` comma-separated (`accounts=auto`): each run reads the accounts with a folder
+    there."""
+
+    @property
+    def folders_by_source(self) -> dict[str, str]:
+        """Source -> the S3 prefix holding one folder per account; raises InvalidConfig when malformed."""
+        folders: dict[str, str] = {}
+        for pair in filter(None, self.account_folders.split(",")):
+            source, equals, uri = pair.partition("=")
+            if not equals or not uri.startswith("s3://") or not uri.endswith("/") or source in folders:
+                raise InvalidConfig(
+                    f"ACCOUNT_FOLDERS={self.account_folders!r}: expected distinct source=s3://bucket/prefix/ pairs"
+                )
+            folders[source] = uri
+        return folders
 
     buckets_query_id: str = ""
     """The saved buckets view over `source`'s logs; empty: the report says the view is missing."""
@@ -71,7 +97,11 @@ class FunctionConfig:
         return queries
 
     def to_environ(self) -> dict[str, str]:
-        return {field.name.upper(): _text(getattr(self, field.name)) for field in fields(self)}
+        return {
+            field.name.upper(): _text(getattr(self, field.name))
+            for field in fields(self)
+            if not (field.metadata.get("organization_only") and getattr(self, field.name) == field.default)
+        }
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> FunctionConfig:
@@ -86,6 +116,7 @@ class FunctionConfig:
                 values[field.name] = _parse(name, environ[name], field.type)
         config = cls(**values)
         config.detection_queries  # noqa: B018 - checks MORE_QUERIES now, not halfway through a run
+        config.folders_by_source  # noqa: B018 - and ACCOUNT_FOLDERS
         return config
 
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 LIST_FIELDS = ("signature_versions", "tls_versions", "auth_methods", "reasons", "buckets", "event_names", "regions")
 COUNT_FIELDS = ("requests", "sigv2_requests", "legacy_tls_requests", "failed_requests")
-OPTIONAL_FIELDS = ("source", "log_source", "status")
-"""Left out of a finding's JSON when not set."""
+OPTIONAL_FIELDS = ("source", "log_source", "status", "account_name")
+"""Left out of a finding's JSON when not set; `account_name` is a CSV column only when some finding has one."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,8 @@ class Finding:
     """The log the finding was read from (`cloudtrail`, `access_logs`), when the run names it."""
     status: str | None = None
     """`new` or `recurring` against the previous report, when the run compared with one (`detector.core.baseline`)."""
+    account_name: str | None = None
+    """The name of `account_id` in the organization, when an organization-wide run could list it."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Finding:
@@ -206,7 +208,8 @@ class Report:
     def write_csv(self, stream: TextIO) -> None:
         """One line per finding; list fields joined with spaces. Every cell is attacker-controlled text made safe:
         no formula a spreadsheet would run, no control character a terminal would act on."""
-        names = [f.name for f in fields(Finding)] + ["hint"]
+        named = any(finding.account_name for finding in self.findings)
+        names = [f.name for f in fields(Finding) if named or f.name != "account_name"] + ["hint"]
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(names)
         for finding in self.findings:

@@ -5,7 +5,9 @@ reads in a `-- needs: a, b` line; the renderer puts every fragment needed, direc
 of the query, each after the fragments it needs. `source_events` is the source's own fragment,
 `queries/sources/<source>.sql`: the same queries run over any source. `{placeholders}` are filled from one
 definition each: the table, the client catalog, the reasons and their ranking, the regions that accept SigV2, the
-legacy TLS versions, the agents' feature list.
+legacy TLS versions, the agents' feature list. A line ending in `-- scope: organization` is kept, without that
+comment, only for an organization's table, whose partition values (`detector.core.partitions`) fill its placeholders;
+for one account's table it is left out.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from detector.core import reasons
 from detector.core.clients import catalog_values_sql, version_in_agent_sql, version_key_sql
 from detector.core.events import AGENT_FEATURES
+from detector.core.partitions import PartitionFilter
 from detector.core.sql import quote_literal
 
 DETECTION = "detection"
@@ -63,6 +66,7 @@ QUERIES_DIR = queries_dir()
 
 _PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _NEEDS = re.compile(r"^--\s*needs:\s*(.*)$", re.MULTILINE)
+ORGANIZATION_LINE = "-- scope: organization"
 
 PLACEHOLDERS: Mapping[str, Callable[[], str]] = {
     "client_catalog": catalog_values_sql,
@@ -141,8 +145,9 @@ def fragments_for(name: str, source: str) -> list[QueryFile]:
     return list(ordered.values())
 
 
-def render(name: str, table: str, *, source: str) -> str:
-    """The query `name` over `source`'s `table`, its fragments ahead of it and every placeholder filled in."""
+def render(name: str, table: str, *, source: str, partitions: PartitionFilter | None = None) -> str:
+    """The query `name` over `source`'s `table`, its fragments ahead of it and every placeholder filled in;
+    `partitions` for an organization's table, whose partition values every query names."""
     files = _files()
     if name not in files or files[name].is_fragment:
         raise KeyError(f"no query named {name!r}; known: {', '.join(names())}")
@@ -154,13 +159,29 @@ def render(name: str, table: str, *, source: str) -> str:
         text = head + (
             f"WITH\n{joined},\n{body[4:].lstrip()}" if _starts_with_with(body) else f"WITH\n{joined}\n{body}"
         )
-    return _fill(text, name, {"table": table}).strip() + "\n"
+    return _fill(_for_scope(text, partitions), name, _values(table, partitions)).strip() + "\n"
 
 
-def render_source_events(source: str, table: str) -> str:
+def render_source_events(source: str, table: str, partitions: PartitionFilter | None = None) -> str:
     """Every row of `source`'s `source_events` over `table`: the source's fragment alone, to check its columns."""
-    fragment = _source_fragment(source).body
-    return _fill(f"WITH\n{fragment}\nSELECT * FROM {SOURCE_FRAGMENT}", source, {"table": table}) + "\n"
+    fragment = _for_scope(_source_fragment(source).body, partitions)
+    return _fill(f"WITH\n{fragment}\nSELECT * FROM {SOURCE_FRAGMENT}", source, _values(table, partitions)) + "\n"
+
+
+def _for_scope(text: str, partitions: PartitionFilter | None) -> str:
+    """The organization's lines kept without their marker, or left out for one account's table."""
+    lines = []
+    for line in text.splitlines():
+        marked = line.rstrip()
+        if not marked.endswith(ORGANIZATION_LINE):
+            lines.append(line)
+        elif partitions is not None:
+            lines.append(marked.removesuffix(ORGANIZATION_LINE).rstrip())
+    return "\n".join(lines)
+
+
+def _values(table: str, partitions: PartitionFilter | None) -> dict[str, str]:
+    return {"table": table, **(partitions.placeholders() if partitions else {})}
 
 
 def _fill(text: str, name: str, values: Mapping[str, str]) -> str:

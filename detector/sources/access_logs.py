@@ -19,10 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from detector.core.partitions import PartitionFilter
 from detector.core.text import one_line
 from detector.core.window import format_log_date
 from detector.sources.columns import STRING, Field
-from detector.sources.table import TableSpec, projection
+from detector.sources.table import TableSpec, account_projection, projection
 
 NAME = "access_logs"
 """The source's name: its SQL fragment is queries/sources/access_logs.sql."""
@@ -344,22 +345,65 @@ def table(name_prefix: str, *, accounts: Sequence[str], regions: Sequence[str], 
     queries are written once for every source. The day is a `date`, like the CloudTrail table's.
     """
     home = f"s3://{destination_bucket_name(name_prefix, '${account}', '${region}')}/{LOG_PREFIX}"
-    return TableSpec(
-        source=NAME,
+    return _table_spec(
         description="S3 server access logs with partition projection on account, region, bucket and log_date",
         location=f"s3://{destination_bucket_name(name_prefix, accounts[0], regions[0])}/{LOG_PREFIX}",
+        projected=projection(
+            enums={"account": tuple(accounts), "region": tuple(regions), "bucket": tuple(buckets)},
+            date_key="log_date",
+            template=f"{home}${{account}}/${{region}}/${{bucket}}/${{log_date}}",
+        ),
+    )
+
+
+def organization_table(
+    bucket: str,
+    *,
+    accounts: Sequence[str] | None,
+    regions: Sequence[str],
+    buckets: Sequence[str],
+    home_account: str,
+) -> TableSpec:
+    """The Glue table over the organization's access logs, replicated into one central `bucket` under the keys S3
+    delivered them with. Account is an `enum` or `injected` as for the CloudTrail table (`account_projection`);
+    region and bucket are the watched buckets' `enum`s. Every query names its accounts, regions and buckets."""
+    location = f"s3://{bucket}/{LOG_PREFIX}"
+    kind = account_projection(accounts)
+    enums = {"region": tuple(regions), "bucket": tuple(buckets)}
+    if kind == "enum" and accounts is not None:
+        enums = {"account": tuple(accounts), **enums}
+    return _table_spec(
+        description=f"S3 server access logs of an organization, projected on account ({kind}), region, bucket and "
+        "log_date",
+        location=location,
+        projected=projection(
+            enums=enums,
+            injected=("account",) if kind == "injected" else (),
+            date_key="log_date",
+            template=f"{location}${{account}}/${{region}}/${{bucket}}/${{log_date}}",
+        ),
+        query_filter=PartitionFilter(
+            accounts=tuple(accounts) if accounts is not None else (home_account,),
+            regions=tuple(regions),
+            buckets=tuple(buckets),
+            accounts_at_run_time=accounts is None,
+        ),
+    )
+
+
+def _table_spec(
+    *, description: str, location: str, projected: dict[str, str], query_filter: PartitionFilter | None = None
+) -> TableSpec:
+    return TableSpec(
+        source=NAME,
+        description=description,
+        location=location,
         columns=tuple((name, "string") for name in COLUMN_NAMES),
         partition_keys=PARTITION_KEYS,
         serde="org.apache.hadoop.hive.serde2.RegexSerDe",
         serde_parameters={"input.regex": LINE_REGEX},
         input_format="org.apache.hadoop.mapred.TextInputFormat",
         output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-        parameters={
-            "EXTERNAL": "TRUE",
-            **projection(
-                enums={"account": tuple(accounts), "region": tuple(regions), "bucket": tuple(buckets)},
-                date_key="log_date",
-                template=f"{home}${{account}}/${{region}}/${{bucket}}/${{log_date}}",
-            ),
-        },
+        parameters={"EXTERNAL": "TRUE", **projected},
+        query_filter=query_filter,
     )

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from detector.core.partitions import PartitionFilter
 from detector.core.window import format_log_date
 from detector.sources.columns import JSON_TEXT, STRING, Array, Field, Map, glue_columns, struct
-from detector.sources.table import TableSpec, projection
+from detector.sources.table import TableSpec, account_projection, projection
 
 NAME = "cloudtrail"
 """The source's name: its SQL fragment is queries/sources/cloudtrail.sql."""
@@ -86,6 +87,11 @@ Source: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-lo
 """
 
 
+def organization_prefix(organization_id: str, key_prefix: str = "") -> str:
+    """Every account's folder of an organization trail: `[<key prefix>/]AWSLogs/<o-id>/`."""
+    return f"{key_prefix}{LOG_PREFIX}{organization_id}/"
+
+
 def account_prefix(account: str) -> str:
     """Every log object of one account's trail: `AWSLogs/<account>/CloudTrail/`."""
     return f"{LOG_PREFIX}{account}/CloudTrail/"
@@ -139,4 +145,49 @@ def table(bucket: str, *, accounts: Sequence[str], regions: Sequence[str]) -> Ta
                 template=f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
             ),
         },
+    )
+
+
+def organization_table(
+    bucket: str,
+    *,
+    organization_id: str,
+    key_prefix: str,
+    accounts: Sequence[str] | None,
+    regions: Sequence[str],
+    home_account: str,
+) -> TableSpec:
+    """The Glue table over an organization trail's bucket: every account's logs, partitions projected on account,
+    region and delivery day. `accounts` None: the accounts are found at each run (an `injected` account); a list of
+    up to `ENUM_MAX_ACCOUNTS` is an `enum`, a longer one `injected`. Every query names its accounts and regions."""
+    location = f"s3://{bucket}/{organization_prefix(organization_id, key_prefix)}"
+    kind = account_projection(accounts)
+    enums = {"region": tuple(regions)}
+    if kind == "enum" and accounts is not None:
+        enums = {"account": tuple(accounts), **enums}
+    return TableSpec(
+        source=NAME,
+        description=f"CloudTrail S3 data events of organization {organization_id}, projected on account ({kind}), "
+        "region and log_date",
+        location=location,
+        columns=tuple(glue_columns(COLUMNS)),
+        partition_keys=PARTITION_KEYS,
+        serde="org.apache.hive.hcatalog.data.JsonSerDe",
+        input_format="com.amazon.emr.cloudtrail.CloudTrailInputFormat",
+        output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+        parameters={
+            "classification": "cloudtrail",
+            "EXTERNAL": "TRUE",
+            **projection(
+                enums=enums,
+                injected=("account",) if kind == "injected" else (),
+                date_key="log_date",
+                template=f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
+            ),
+        },
+        query_filter=PartitionFilter(
+            accounts=tuple(accounts) if accounts is not None else (home_account,),
+            regions=tuple(regions),
+            accounts_at_run_time=accounts is None,
+        ),
     )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+from detector.core.partitions import PartitionFilter
 
 PROJECTION_START = "2024/01/01"
 """First day Athena may project; queries always filter on a window, so older days are never listed."""
+
+ENUM_MAX_ACCOUNTS = 36
+"""Up to three dozen accounts are an `enum`, more an `injected` projection. Athena: "we recommend limiting the use of
+`enum` based partition projections to a few dozen or less", the whole table's metadata (every enum value included)
+must stay under Glue's "about 1 MB when gzip compressed", and "any white space is considered part of an enum value";
+`injected` has no list at all but needs the values in every query, which the organization queries always name
+(`detector.core.partitions`). Source: https://docs.aws.amazon.com/athena/latest/ug/partition-projection-supported-types.html
+"""
 
 
 @dataclass(frozen=True)
@@ -25,14 +35,27 @@ class TableSpec:
     parameters: Mapping[str, str]
     """Table properties: classification and partition projection."""
     serde_parameters: Mapping[str, str] | None = None
+    query_filter: PartitionFilter | None = None
+    """An organization's table: the partition values every query over it names. Its account folders are right
+    under `location` (the first `${account}` of the template), where a run finds them with `accounts=auto`."""
 
 
-def projection(*, enums: Mapping[str, tuple[str, ...]], date_key: str, template: str) -> dict[str, str]:
-    """Partition projection properties: each enum key over its values, `date_key` a daily `yyyy/MM/dd` date."""
+def account_projection(accounts: Sequence[str] | None) -> str:
+    """`enum` for a known, short account list; `injected` for a long one or for accounts found at run time."""
+    return "enum" if accounts is not None and len(accounts) <= ENUM_MAX_ACCOUNTS else "injected"
+
+
+def projection(
+    *, enums: Mapping[str, tuple[str, ...]], date_key: str, template: str, injected: Sequence[str] = ()
+) -> dict[str, str]:
+    """Partition projection properties: each enum key over its values, each `injected` key named by the queries,
+    `date_key` a daily `yyyy/MM/dd` date."""
     parameters = {"projection.enabled": "true"}
     for key, values in enums.items():
         parameters[f"projection.{key}.type"] = "enum"
         parameters[f"projection.{key}.values"] = ",".join(values)
+    for key in injected:
+        parameters[f"projection.{key}.type"] = "injected"
     parameters |= {
         f"projection.{date_key}.type": "date",
         f"projection.{date_key}.format": "yyyy/MM/dd",

@@ -5,6 +5,7 @@
 -- by bucket, operation and key (a copy logs its GET and its PUT half); a delivered copy repeats all of them.
 -- The requester is NULL when anonymous; `svc:<service>` and `AmazonS3` (lifecycle) are AWS acting itself.
 -- The region is the source bucket's from the key, else the one in the Host header (the simple key layout has none).
+-- Over an organization's access logs every query names their accounts, regions and buckets (injected projection).
 source_events AS (
   SELECT
     substr(requestdatetime, 8, 4) || '-'
@@ -55,6 +56,7 @@ source_events AS (
       ) AS delivered_copy
     FROM {table}
     WHERE log_date BETWEEN ? AND ?
+      AND account IN ({accounts}) AND region IN ({regions}) AND bucket IN ({buckets})  -- scope: organization
       AND requestid IS NOT NULL
   ) AS records
   WHERE delivered_copy = 1

@@ -1,5 +1,9 @@
 -- Source fragment: CloudTrail S3 data events as the common event columns (detector/core/events.py).
 -- Parameters: first and last log_date ('yyyy/MM/dd'), the delivery days the window reads.
+-- Over an organization trail every query names its accounts and regions (injected projection needs the literals),
+-- and reads a request between two of its accounts once: CloudTrail delivers it to the requester and to the bucket
+-- owner, both copies sharing a sharedEventID; the requester's copy is kept, the owner's only when the requester's
+-- account is not read.
 source_events AS (
   SELECT
     eventtime AS event_time,
@@ -18,5 +22,8 @@ source_events AS (
     requestid AS request_id
   FROM {table}
   WHERE log_date BETWEEN ? AND ?
+    AND account IN ({accounts}) AND region IN ({regions})  -- scope: organization
+    AND (sharedeventid IS NULL OR useridentity.accountid = account  -- scope: organization
+      OR coalesce(useridentity.accountid, '') NOT IN ({accounts}))  -- scope: organization
     AND eventsource = 's3.amazonaws.com'
 )
