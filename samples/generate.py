@@ -247,8 +247,21 @@ ACTORS: tuple[Actor, ...] = (
 )
 
 
+HEX_DIGITS = "0123456789abcdef"
+_HEX_OF_TOP_BYTE = bytes(ord(HEX_DIGITS[top >> 3]) if top < 128 else 0 for top in range(256))
+_REJECTED_TOP_BYTES = bytes(range(128, 256))
+
+
 def _hex(rng: random.Random, length: int) -> str:
-    return "".join(rng.choice("0123456789abcdef") for _ in range(length))
+    """`length` times `rng.choice(HEX_DIGITS)`, the same digits and the same generator state after, in bulk.
+
+    `choice` of 16 draws the top 5 bits of one 32-bit word and draws again when they are 16 or more; one call of
+    `getrandbits(32 * n)` yields the next n words, the first in the lowest bits."""
+    digits = b""
+    while missing := length - len(digits):
+        words = rng.getrandbits(32 * missing).to_bytes(4 * missing, "little")
+        digits += words[3::4].translate(_HEX_OF_TOP_BYTE, _REJECTED_TOP_BYTES)
+    return digits.decode()
 
 
 def make_event(rng: random.Random, actor: Actor, region: str, when: datetime) -> dict[str, Any]:
