@@ -21,11 +21,11 @@ from functools import cached_property
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import sqlglot
 from sqlglot import exp
 
 from detector.core.text import one_line
 from detector.core.window import format_log_date
+from detector.local.athena_sql import parsed
 from detector.local.source import STRING, BadFile, ParsedFile, constant_column
 from detector.sources import access_logs
 from detector.sources.access_logs import (
@@ -54,7 +54,7 @@ RECORD_DAY_SQL = f"strftime(strptime(substr(e.{TIME_COLUMN}, 1, 11), '%d/%b/%Y')
 
 def columns_read_by(sql: str) -> tuple[str, ...]:
     """The access-log columns a query names, in field order (every one for a `*` over the view), and the time."""
-    tree = sqlglot.parse_one(sql, read="athena")
+    tree = parsed(sql)
     for select in tree.find_all(exp.Select):
         star = any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and e.is_star) for e in select.expressions)
         if star and any(table.name.lower() == TABLE for table in select.find_all(exp.Table)):

@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from rich.console import Console
 from rich.table import Table
@@ -128,6 +127,8 @@ def run(args: argparse.Namespace, client: Any = None, console: Console | None = 
 
 
 def _client(profile: str | None) -> Any:
+    import boto3  # noqa: PLC0415 - imported by the command that calls AWS: a local scan never pays for it
+
     return boto3.session.Session(profile_name=profile).client("s3")
 
 

@@ -82,13 +82,14 @@ class Hit:
     error: str | None
     lines_skipped: int = 0
     examples: tuple[str, ...] = ()
+    events: int = 0
 
 
 def look_up(entry: Entry) -> Hit | None:
     if entry.data.exists():
-        metadata = pq.read_schema(entry.data).metadata or {}
-        skipped = json.loads(metadata.get(SKIPPED_LINES, b'{"lines": 0, "examples": []}'))
-        return Hit(entry.data, None, skipped["lines"], tuple(skipped["examples"]))
+        footer = pq.read_metadata(entry.data)
+        skipped = json.loads((footer.metadata or {}).get(SKIPPED_LINES, b'{"lines": 0, "examples": []}'))
+        return Hit(entry.data, None, skipped["lines"], tuple(skipped["examples"]), footer.num_rows)
     if entry.error.exists():
         return Hit(None, entry.error.read_text(encoding="utf-8"))
     return None

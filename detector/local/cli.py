@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -32,7 +33,6 @@ from detector.core.findings import Finding, Report
 from detector.core.text import one_line
 from detector.core.window import Window, WindowError
 from detector.local import buckets, cost, terminal
-from detector.local.credentials import usable_session
 from detector.local.discovery import S3_SCHEME, UsageError
 from detector.local.exit_status import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, FAIL_ON_CHOICES, epilog, fails
 from detector.local.report_options import (
@@ -44,6 +44,9 @@ from detector.local.report_options import (
     write_view,
 )
 from detector.local.scan import scan
+
+if TYPE_CHECKING:
+    import boto3
 
 __all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -180,7 +183,7 @@ def main(argv: Sequence[str] | None = None, prog: str = PROG) -> int:
         check_output(args.output)
         previous = read_baseline(args.baseline)
         window = Window(args.since, args.until)
-        session = usable_session(args.profile, args.region) if args.trace else None
+        session = traced_session(args) if args.trace else None
         report = run_scan(args, window, errors)
     except (UsageError, WindowError) as error:
         say(errors, "error:", "bold red", str(error))
@@ -264,6 +267,12 @@ def run_scan(args: argparse.Namespace, window: Window, console: Console) -> Repo
             views=needs_views(args.format, args.by),
             sources=scan_sources(args),
         )
+
+
+def traced_session(args: argparse.Namespace) -> boto3.session.Session:
+    from detector.local.credentials import usable_session  # noqa: PLC0415 - boto3 only for a traced scan
+
+    return usable_session(args.profile, args.region)
 
 
 def run_s3_scan(args: argparse.Namespace, window: Window, console: Console) -> Report:

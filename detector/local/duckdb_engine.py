@@ -9,12 +9,13 @@ import duckdb
 import sqlglot
 
 from detector.core.engine import Row
+from detector.local.athena_sql import parsed
 
 
 @cache
 def to_duckdb(sql: str) -> str:
     """The Athena query as DuckDB SQL; the queries avoid the constructs sqlglot changes silently."""
-    return sqlglot.transpile(sql, read="athena", write="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)[0]
+    return parsed(sql).sql(dialect="duckdb", unsupported_level=sqlglot.ErrorLevel.RAISE)
 
 
 class DuckDBEngine:

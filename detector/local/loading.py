@@ -14,7 +14,6 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from detector.core import queries
 from detector.core.findings import SkippedFile, SkippedLines
@@ -125,7 +124,7 @@ class LocalCatalog:
             return
         self.data[source.name].parquet.append(hit.data)
         self.files_scanned += 1
-        self.events_scanned += pq.read_metadata(hit.data).num_rows
+        self.events_scanned += hit.events
         self._note_lines(name, hit.lines_skipped, hit.examples)
 
     def _gather(self, outcome: Outcome) -> None:

@@ -17,9 +17,9 @@ from dataclasses import field as dataclass_field
 from functools import cached_property
 
 import pyarrow as pa
-import sqlglot
 from sqlglot import exp
 
+from detector.local.athena_sql import parsed
 from detector.local.source import STRING
 from detector.sources.cloudtrail import COLUMNS
 from detector.sources.columns import JSON_TEXT, Array, Field, Map, Scalar, Struct, Type, duckdb_type
@@ -49,7 +49,7 @@ def fields_read_by(sql: str) -> tuple[Field, ...]:
     only these roughly halves the work. Conservative: a bare struct, a `*` over the table, or a name
     that is not a sub-field keeps the whole field. The view's partition columns need three fields.
     """
-    tree = sqlglot.parse_one(sql, read="athena")
+    tree = parsed(sql)
     for select in tree.find_all(exp.Select):
         star = any(isinstance(e, exp.Star) or (isinstance(e, exp.Column) and e.is_star) for e in select.expressions)
         if star and any(table.name.lower() == TABLE for table in select.find_all(exp.Table)):
@@ -91,7 +91,7 @@ def json_keys_read_by(sql: str, json_fields: Sequence[str]) -> dict[str, tuple[s
     wanted = {name.lower(): name for name in json_fields}
     keys: dict[str, list[str]] = {name: [] for name in json_fields}
     whole: set[str] = set()
-    for column in sqlglot.parse_one(sql, read="athena").find_all(exp.Column):
+    for column in parsed(sql).find_all(exp.Column):
         name = wanted.get(column.name.lower())
         if name is None:
             continue
@@ -139,7 +139,7 @@ class Projection:
     @classmethod
     def for_query(cls, sql: str) -> Projection:
         """`fields_read_by`, less a partition fallback field when the query reads neither it nor its column."""
-        named = {column.name.lower() for column in sqlglot.parse_one(sql, read="athena").find_all(exp.Column)}
+        named = {column.name.lower() for column in parsed(sql).find_all(exp.Column)}
         unneeded = {name.lower() for column, name in PARTITION_FALLBACKS.items() if not {column, name.lower()} & named}
         fields = tuple(f for f in fields_read_by(sql) if f.name.lower() not in unneeded)
         return cls(fields, json_keys_read_by(sql, [f.name for f in fields if f.type == JSON_TEXT]))
