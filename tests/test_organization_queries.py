@@ -16,7 +16,9 @@ from detector.core.findings import Finding
 from detector.core.partitions import ACCOUNTS_END, ACCOUNTS_START, PartitionFilter, with_accounts
 from detector.core.window import Window
 from detector.local.duckdb_engine import DuckDBEngine
+from detector.local.loading import trail_accounts
 from detector.local.projection import TABLE
+from detector.local.scan import scan
 from detector.sources import access_logs, cloudtrail
 from tests import oracle
 from tests.helpers import LogTree, cloudtrail_event, load_catalog
@@ -132,10 +134,11 @@ def test_only_account_ids_are_put_into_a_query_that_has_a_list_for_them(
         with_accounts(saved, accounts)
 
 
-def cross_account_tree(tree: LogTree) -> list[oracle.Event]:
+def cross_account_tree(tree: LogTree) -> tuple[list[oracle.Event], list[oracle.Event]]:
     """An organization trail's logs: each request between two of its accounts written twice (the requester's copy and
     the bucket owner's, one sharedEventID), an outsider's once (the owner's copy), the owner's own once, and an
-    account the queries do not read. Returns each request once, as the oracle should count them."""
+    account the queries do not read. Returns each request of the read accounts once, as the oracle should count
+    them, and the requests of the account not read."""
     requests: list[oracle.Event] = []
 
     def arn(account: str, user: str) -> str:
@@ -166,12 +169,12 @@ def cross_account_tree(tree: LogTree) -> list[oracle.Event]:
     for account, events in write.items():
         tree.write(events, account=account, organization=ORGANIZATION)
     requests += crossing + outsider + own
-    return requests
+    return requests, hidden
 
 
 def test_a_request_between_two_accounts_of_the_organization_is_counted_once(log_tree: LogTree) -> None:
     # GIVEN an organization trail's logs with both copies of each request between its accounts
-    expected = cross_account_tree(log_tree)
+    expected, _not_read = cross_account_tree(log_tree)
     catalog = load_catalog([log_tree.root])
     window = Window(date(2026, 11, 20), date(2026, 11, 20))
     # WHEN the organization's detection query runs over the two accounts it reads
@@ -186,3 +189,36 @@ def test_a_request_between_two_accounts_of_the_organization_is_counted_once(log_
         f"arn:aws:iam::{OUTSIDER}:user/vendor": 2,
         f"arn:aws:iam::{OWNER}:user/reports": 4,
     }
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_local_scan_of_several_accounts_trails_counts_a_request_between_two_of_them_once(
+    log_tree: LogTree, workers: int
+) -> None:
+    # GIVEN a downloaded organization trail holding both copies of each request between two of its accounts
+    read, not_read = cross_account_tree(log_tree)
+    window = Window(date(2026, 11, 20), date(2026, 11, 20))
+    # WHEN the whole tree is scanned locally, with its views
+    report = scan([log_tree.root], window, workers=workers, views=True)
+    # THEN every account in the tree is read and each request counted once, as the oracle counts them
+    found = oracle.canonical({k: v for k, v in f.to_dict().items() if k != "log_source"} for f in report.findings)
+    assert found == oracle.canonical(oracle.findings(read + not_read))
+    assert {f.principal_arn: f.requests for f in report.findings} == {
+        f"arn:aws:iam::{REQUESTER}:user/uploader": 3,
+        f"arn:aws:iam::{OUTSIDER}:user/vendor": 2,
+        f"arn:aws:iam::{OWNER}:user/reports": 4,
+        f"arn:aws:iam::{NOT_READ}:user/sandbox": 5,
+    }
+    # AND the buckets view counts the same requests once
+    assert sum(bucket.sigv2_requests for bucket in report.buckets) == 3 + 2 + 4 + 5
+
+
+def test_one_accounts_tree_and_a_tree_outside_the_layout_are_read_without_an_account_filter() -> None:
+    # GIVEN one account's trail, two accounts' trails, and two accounts' trails beside a file in no known layout
+    one = [f"AWSLogs/{REQUESTER}/CloudTrail/us-east-1/2026/11/20/a.json.gz"]
+    two = [*one, f"AWSLogs/{ORGANIZATION}/{OWNER}/CloudTrail/eu-west-1/2026/11/20/b.json.gz"]
+    # WHEN their filters are derived
+    # THEN only the tree of several accounts, every file placed, gets one: its accounts and regions
+    assert trail_accounts(one) is None
+    assert trail_accounts(two) == PartitionFilter((REQUESTER, OWNER), ("eu-west-1", "us-east-1"))
+    assert trail_accounts([*two, "downloads/trail.json.gz"]) is None

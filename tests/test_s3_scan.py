@@ -368,3 +368,23 @@ def test_a_bucket_of_both_logs_is_scanned_as_both(s3: Any, tmp_path: Path) -> No
         ("arn:aws:iam::111122223333:user/old", "cloudtrail"),
         ("arn:aws:iam::111122223333:user/old-access", "access_logs"),
     }
+
+
+def test_s3_scan_of_two_accounts_trails_counts_a_request_between_them_once(s3: Any, tmp_path: Path) -> None:
+    # GIVEN an organization trail in S3 holding a request between two of its accounts twice, one copy in each
+    # account's folder with one sharedEventID, and that account's own request once
+    requester, owner = "111122223333", "444455556666"
+    shared = {**SIGV2_EVENT, "sharedEventID": "shared-1", "recipientAccountId": requester}
+    tree = LogTree(tmp_path / "logs")
+    tree.write([shared], organization="o-abc123def4", account=requester)
+    tree.write([{**shared, "recipientAccountId": owner}, SIGV2_EVENT], organization="o-abc123def4", account=owner)
+    upload(s3, tree.root / "AWSLogs")
+
+    # WHEN the bucket is scanned, and the same tree on disk
+    window = Window(date(2026, 11, 20), date(2026, 11, 20))
+    from_s3 = scan_s3([f"s3://{BUCKET}"], window, s3)
+    on_disk = scan([tree.root], window)
+
+    # THEN both read both files and count the crossing request once beside the owner's own
+    assert from_s3.files_scanned == on_disk.files_scanned == 2
+    assert [f.requests for f in from_s3.findings] == [f.requests for f in on_disk.findings] == [2]

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from detector.core import queries
 from detector.core.findings import SkippedFile, SkippedLines
+from detector.core.partitions import PartitionFilter
 from detector.core.sql import quote_literal
 from detector.core.window import Window
 from detector.local import cache
@@ -27,6 +28,7 @@ from detector.local.duckdb_engine import DuckDBEngine
 from detector.local.pool import MAX_CHUNK, Outcome, Task, batches_of, default_workers, parse_all
 from detector.local.projection import Projection
 from detector.local.source import LocalSource
+from detector.sources import access_logs, cloudtrail
 
 PARALLEL_FROM_FILES = 2
 """Fewer files are read in this process: starting workers costs more than one file."""
@@ -55,11 +57,14 @@ class LocalCatalog:
         *,
         workers: int | None = None,
         cache_dir: Path | None = None,
+        partitions: PartitionFilter | None = None,
     ) -> None:
         everything: list[LocalSource] = [CloudTrailSource(Projection.everything()), AccessLogSource()]
         self.sources = list(sources or everything)
         self.workers = default_workers() if workers is None else workers
         self.cache_dir = cache_dir
+        self.partitions = partitions
+        """The accounts and regions of a tree of several accounts' trails (`trail_accounts`)."""
         self.files_scanned = 0
         self.events_scanned = 0
         self.bytes_read = 0
@@ -162,5 +167,30 @@ class LocalCatalog:
         """The query `name` over one source's view (the first source's when none is named)."""
         chosen = self.data[source or self.sources[0].name].source
         return DuckDBEngine(self.connection).run(
-            queries.render(name, chosen.table, source=chosen.name), window.parameters()
+            local_query(name, chosen.table, chosen.name, self.partitions), window.parameters()
         )
+
+
+def local_query(name: str, table: str, source: str, partitions: PartitionFilter | None) -> str:
+    """The query over a source's local view; over several accounts' CloudTrail logs, with the organization's lines,
+    which read a request between two of them once (`queries/sources/cloudtrail.sql`)."""
+    return queries.render(name, table, source=source, partitions=partitions if source == cloudtrail.NAME else None)
+
+
+def trail_accounts(paths: Iterable[str]) -> PartitionFilter | None:
+    """The accounts and regions in the paths, when they hold more than one account's CloudTrail logs and every
+    path is in a known layout; None otherwise.
+
+    CloudTrail delivers a request between two accounts to both, so a tree of both accounts' logs holds it twice.
+    A file outside both layouts could be CloudTrail's without an account or region in its path: then nothing is
+    filtered (such a tree may count a request between two of its accounts twice)."""
+    accounts: set[str] = set()
+    regions: set[str] = set()
+    for path in paths:
+        trail = cloudtrail.parse_log_path(path)
+        if trail is not None:
+            accounts.add(trail.account)
+            regions.add(trail.region)
+        elif access_logs.parse_log_path(path) is None:
+            return None
+    return PartitionFilter(tuple(sorted(accounts)), tuple(sorted(regions))) if len(accounts) > 1 else None

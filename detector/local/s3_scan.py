@@ -9,11 +9,11 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
-from detector.core.findings import Report
+from detector.core.findings import Report, SkippedFile
 from detector.core.window import Window
 from detector.local import cache
 from detector.local.discovery import UsageError
-from detector.local.loading import LocalCatalog
+from detector.local.loading import LocalCatalog, trail_accounts
 from detector.local.s3_fetch import THREADS, fetch
 from detector.local.s3_listing import Lister, S3Location, S3Object, window_objects
 from detector.local.scan import READERS, detection_sources, report_of
@@ -43,12 +43,17 @@ def scan_s3(
 ) -> Report:
     """Lists the window's objects of the sources under each URL, streams them to the parsers, and runs the detection
     query over each source (and with `views` the view queries)."""
-    catalog = LocalCatalog(detection_sources(sources), workers=workers, cache_dir=cache_dir)
     listed: list[tuple[S3Location, list[S3Object]]] = []
+    skipped: list[SkippedFile] = []
     for url in urls:
         lister = Lister(client, S3Location.parse(url))
         listed.append((lister.location, window_objects(lister, window, sources)))
-        catalog.skipped.extend(lister.skipped)
+        skipped.extend(lister.skipped)
+    partitions = trail_accounts(item.key for _location, items in listed for item in items)
+    catalog = LocalCatalog(
+        detection_sources(sources, partitions), workers=workers, cache_dir=cache_dir, partitions=partitions
+    )
+    catalog.skipped.extend(skipped)
     on_total(sum(item.size for _location, items in listed for item in items))
     for location, items in listed:
         wanted = _unread(catalog, location, items, on_bytes)

@@ -9,13 +9,14 @@ from pathlib import Path
 
 from detector.core import queries
 from detector.core.findings import Finding, Report, ranked
+from detector.core.partitions import PartitionFilter
 from detector.core.views import add_views
 from detector.core.window import Window
 from detector.local import access_log_reader, projection
 from detector.local.access_log_reader import AccessLogSource
 from detector.local.cloudtrail_reader import CloudTrailSource
 from detector.local.discovery import discover
-from detector.local.loading import LocalCatalog
+from detector.local.loading import LocalCatalog, local_query, trail_accounts
 from detector.local.source import LocalSource
 from detector.sources import access_logs, cloudtrail
 
@@ -28,12 +29,14 @@ READERS: dict[str, tuple[str, Callable[[str], LocalSource]]] = {
 EVENT_SPAN = "event_span"
 
 
-def detection_sources(names: Sequence[str] = tuple(READERS)) -> list[LocalSource]:
+def detection_sources(
+    names: Sequence[str] = tuple(READERS), partitions: PartitionFilter | None = None
+) -> list[LocalSource]:
     """The named sources (every one by default), each decoding only what the detection query needs of it."""
     built = []
     for name in names:
         table, for_query = READERS[name]
-        built.append(for_query(queries.render(queries.DETECTION, table, source=name)))
+        built.append(for_query(local_query(queries.DETECTION, table, name, partitions)))
     return built
 
 
@@ -54,7 +57,10 @@ def scan(
     Each file is read by the source that recognises its content, or by the only one of `sources`."""
     found = discover(paths, window)
     on_files(len(found.files))
-    catalog = LocalCatalog(detection_sources(sources), workers=workers, cache_dir=cache_dir)
+    partitions = trail_accounts(file.path for file in found.files)
+    catalog = LocalCatalog(
+        detection_sources(sources, partitions), workers=workers, cache_dir=cache_dir, partitions=partitions
+    )
     catalog.skipped.extend(found.skipped)
     catalog.load(found.files, on_progress)
     return report_of(catalog, window, views=views)
