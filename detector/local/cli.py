@@ -74,7 +74,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     cost_parser = commands.add_parser(
         "cost",
         help="estimate the deployed detector's monthly cost",
-        description="A monthly estimate at list prices; every price, its source and date are in detector/cost.py.",
+        description="A monthly estimate at list prices; every price, its source and date are in "
+        "detector/local/cost.py.",
         epilog="sources: " + ", ".join(sorted({price.source for price in cost.PRICES})),
     )
     cost_parser.add_argument(
