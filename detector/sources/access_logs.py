@@ -23,7 +23,13 @@ from detector.core.partitions import PartitionFilter
 from detector.core.text import one_line
 from detector.core.window import format_log_date
 from detector.sources.columns import STRING, Field
-from detector.sources.table import TableSpec, account_projection, projection
+from detector.sources.table import (
+    TableSpec,
+    account_projection,
+    organization_filter,
+    organization_projection,
+    projection,
+)
 
 NAME = "access_logs"
 """The source's name: its SQL fragment is queries/sources/access_logs.sql."""
@@ -368,26 +374,16 @@ def organization_table(
     delivered them with. Account is an `enum` or `injected` as for the CloudTrail table (`account_projection`);
     region and bucket are the watched buckets' `enum`s. Every query names its accounts, regions and buckets."""
     location = f"s3://{bucket}/{LOG_PREFIX}"
-    kind = account_projection(accounts)
-    enums = {"region": tuple(regions), "bucket": tuple(buckets)}
-    if kind == "enum" and accounts is not None:
-        enums = {"account": tuple(accounts), **enums}
     return _table_spec(
-        description=f"S3 server access logs of an organization, projected on account ({kind}), region, bucket and "
-        "log_date",
+        description=f"S3 server access logs of an organization, projected on account ({account_projection(accounts)}), "
+        "region, bucket and log_date",
         location=location,
-        projected=projection(
-            enums=enums,
-            injected=("account",) if kind == "injected" else (),
-            date_key="log_date",
+        projected=organization_projection(
+            accounts,
+            {"region": tuple(regions), "bucket": tuple(buckets)},
             template=f"{location}${{account}}/${{region}}/${{bucket}}/${{log_date}}",
         ),
-        query_filter=PartitionFilter(
-            accounts=tuple(accounts) if accounts is not None else (home_account,),
-            regions=tuple(regions),
-            buckets=tuple(buckets),
-            accounts_at_run_time=accounts is None,
-        ),
+        query_filter=organization_filter(accounts, home_account=home_account, regions=regions, buckets=buckets),
     )
 
 

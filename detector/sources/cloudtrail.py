@@ -15,7 +15,13 @@ from datetime import date, datetime
 from detector.core.partitions import PartitionFilter
 from detector.core.window import format_log_date
 from detector.sources.columns import JSON_TEXT, STRING, Array, Field, Map, glue_columns, struct
-from detector.sources.table import TableSpec, account_projection, projection
+from detector.sources.table import (
+    TableSpec,
+    account_projection,
+    organization_filter,
+    organization_projection,
+    projection,
+)
 
 NAME = "cloudtrail"
 """The source's name: its SQL fragment is queries/sources/cloudtrail.sql."""
@@ -127,24 +133,14 @@ def parse_log_path(path: str) -> LogLocation | None:
 def table(bucket: str, *, accounts: Sequence[str], regions: Sequence[str]) -> TableSpec:
     """The Glue table over a trail's bucket, partitions projected on account, region and delivery day."""
     location = f"s3://{bucket}/{LOG_PREFIX}"
-    return TableSpec(
-        source=NAME,
+    return _table_spec(
         description="CloudTrail S3 data events with partition projection on account, region and log_date",
         location=location,
-        columns=tuple(glue_columns(COLUMNS)),
-        partition_keys=PARTITION_KEYS,
-        serde="org.apache.hive.hcatalog.data.JsonSerDe",
-        input_format="com.amazon.emr.cloudtrail.CloudTrailInputFormat",
-        output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-        parameters={
-            "classification": "cloudtrail",
-            "EXTERNAL": "TRUE",
-            **projection(
-                enums={"account": tuple(accounts), "region": tuple(regions)},
-                date_key="log_date",
-                template=f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
-            ),
-        },
+        projected=projection(
+            enums={"account": tuple(accounts), "region": tuple(regions)},
+            date_key="log_date",
+            template=f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
+        ),
     )
 
 
@@ -161,33 +157,31 @@ def organization_table(
     region and delivery day. `accounts` None: the accounts are found at each run (an `injected` account); a list of
     up to `ENUM_MAX_ACCOUNTS` is an `enum`, a longer one `injected`. Every query names its accounts and regions."""
     location = f"s3://{bucket}/{organization_prefix(organization_id, key_prefix)}"
-    kind = account_projection(accounts)
-    enums = {"region": tuple(regions)}
-    if kind == "enum" and accounts is not None:
-        enums = {"account": tuple(accounts), **enums}
+    return _table_spec(
+        description=f"CloudTrail S3 data events of organization {organization_id}, projected on account "
+        f"({account_projection(accounts)}), region and log_date",
+        location=location,
+        projected=organization_projection(
+            accounts,
+            {"region": tuple(regions)},
+            template=f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
+        ),
+        query_filter=organization_filter(accounts, home_account=home_account, regions=regions),
+    )
+
+
+def _table_spec(
+    *, description: str, location: str, projected: dict[str, str], query_filter: PartitionFilter | None = None
+) -> TableSpec:
     return TableSpec(
         source=NAME,
-        description=f"CloudTrail S3 data events of organization {organization_id}, projected on account ({kind}), "
-        "region and log_date",
+        description=description,
         location=location,
         columns=tuple(glue_columns(COLUMNS)),
         partition_keys=PARTITION_KEYS,
         serde="org.apache.hive.hcatalog.data.JsonSerDe",
         input_format="com.amazon.emr.cloudtrail.CloudTrailInputFormat",
         output_format="org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-        parameters={
-            "classification": "cloudtrail",
-            "EXTERNAL": "TRUE",
-            **projection(
-                enums=enums,
-                injected=("account",) if kind == "injected" else (),
-                date_key="log_date",
-                template=f"{location}${{account}}/CloudTrail/${{region}}/${{log_date}}",
-            ),
-        },
-        query_filter=PartitionFilter(
-            accounts=tuple(accounts) if accounts is not None else (home_account,),
-            regions=tuple(regions),
-            accounts_at_run_time=accounts is None,
-        ),
+        parameters={"classification": "cloudtrail", "EXTERNAL": "TRUE", **projected},
+        query_filter=query_filter,
     )

@@ -65,3 +65,26 @@ def projection(
         "storage.location.template": template,
     }
     return parameters
+
+
+def organization_projection(
+    accounts: Sequence[str] | None, enums: Mapping[str, tuple[str, ...]], *, template: str
+) -> dict[str, str]:
+    """An organization table's projection: `account` an `enum` ahead of `enums`, or `injected` (`account_projection`),
+    and the daily `log_date`."""
+    if account_projection(accounts) == "injected" or accounts is None:
+        return projection(enums=enums, injected=("account",), date_key="log_date", template=template)
+    return projection(enums={"account": tuple(accounts), **enums}, date_key="log_date", template=template)
+
+
+def organization_filter(
+    accounts: Sequence[str] | None, *, home_account: str, regions: Sequence[str], buckets: Sequence[str] = ()
+) -> PartitionFilter:
+    """What every query over an organization table names; `accounts` None: the accounts each run finds, the saved
+    queries naming the home account until a run fills them in."""
+    return PartitionFilter(
+        accounts=tuple(accounts) if accounts is not None else (home_account,),
+        regions=tuple(regions),
+        buckets=tuple(buckets),
+        accounts_at_run_time=accounts is None,
+    )
