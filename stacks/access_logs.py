@@ -21,7 +21,7 @@ from constructs import Construct
 from detector.aws.bucket_logging import ONLY_IF_OWNED
 from detector.sources import access_logs
 from stacks.detector_function import RUNTIME, function_code
-from stacks.log_archive import LOCKED_DOWN
+from stacks.log_archive import LOCKED_DOWN, expire_logs
 from stacks.nag import acknowledge_wildcard
 
 HANDLER = "detector.aws.bucket_logging.handler"
@@ -69,14 +69,7 @@ class AccessLogDestination(Construct):
             bucket_name=access_logs.destination_bucket_name(name_prefix, stack.account, stack.region),
             encryption=s3.BucketEncryption.S3_MANAGED,
             **LOCKED_DOWN,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-logs",
-                    expiration=retention,
-                    noncurrent_version_expiration=retention,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            lifecycle_rules=[expire_logs(retention)],
             removal_policy=RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY,
             auto_delete_objects=not keep_logs,
         )

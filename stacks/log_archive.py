@@ -186,20 +186,8 @@ class LogArchive(Construct):
 
     def grant_read_logs(self, role: iam.Role) -> None:
         """Read this account's trail logs, as Athena does with the caller's credentials."""
-        account = Stack.of(self).account
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListLogBucket",
-                actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[self.bucket.bucket_arn],
-            )
-        )
-        prefix = trail_logs.account_prefix(account)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadTrailLogs", actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects(f"{prefix}*")]
-            )
-        )
+        prefix = trail_logs.account_prefix(Stack.of(self).account)
+        grant_read_under(role, self.bucket, prefix, list_sid="ListLogBucket", read_sid="ReadTrailLogs")
         if self._encryption_key is not None:
             self._encryption_key.grant(role, "kms:Decrypt")
         acknowledge_wildcard(
@@ -250,16 +238,30 @@ def s3_data_events(
 
 
 def _expire_everything(after: Duration) -> list[s3.LifecycleRule]:
+    """Logs expire at the retention, old versions as long after; expired delete markers are removed."""
+    return [expire_logs(after), _remove_delete_markers()]
+
+
+def expire_logs(after: Duration) -> s3.LifecycleRule:
     """Logs expire at the retention; a version replaced, deleted or expired is kept as long again, then removed."""
-    return [
-        s3.LifecycleRule(
-            id="expire-logs",
-            expiration=after,
-            noncurrent_version_expiration=after,
-            abort_incomplete_multipart_upload_after=Duration.days(1),
-        ),
-        _remove_delete_markers(),
-    ]
+    return s3.LifecycleRule(
+        id="expire-logs",
+        expiration=after,
+        noncurrent_version_expiration=after,
+        abort_incomplete_multipart_upload_after=Duration.days(1),
+    )
+
+
+def grant_read_under(role: iam.Role, bucket: s3.IBucket, prefix: str, *, list_sid: str, read_sid: str) -> None:
+    """List the bucket and read the objects under `prefix`, as Athena does with the caller's credentials."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            sid=list_sid, actions=["s3:ListBucket", "s3:GetBucketLocation"], resources=[bucket.bucket_arn]
+        )
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(sid=read_sid, actions=["s3:GetObject"], resources=[bucket.arn_for_objects(f"{prefix}*")])
+    )
 
 
 def _remove_delete_markers() -> s3.LifecycleRule:

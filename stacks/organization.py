@@ -22,7 +22,7 @@ from constructs import Construct
 from detector.sources import access_logs
 from detector.sources import cloudtrail as trail_logs
 from detector.sources.table import TableSpec
-from stacks.log_archive import LOCKED_DOWN, LogArchive, s3_data_events
+from stacks.log_archive import LOCKED_DOWN, LogArchive, expire_logs, grant_read_under, s3_data_events
 from stacks.nag import acknowledge_wildcard, logical_id
 from stacks.settings import DeploySettings
 
@@ -127,19 +127,8 @@ class OrganizationTrailLogs(Construct):
         """The key the logs are encrypted with, if any."""
 
     def grant_read_logs(self, role: iam.Role) -> None:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListOrganizationTrailBucket",
-                actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[self.bucket.bucket_arn],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadOrganizationTrailLogs",
-                actions=["s3:GetObject"],
-                resources=[self.bucket.arn_for_objects(f"{self.prefix}*")],
-            )
+        grant_read_under(
+            role, self.bucket, self.prefix, list_sid="ListOrganizationTrailBucket", read_sid="ReadOrganizationTrailLogs"
         )
         if self.key_arn is not None:
             role.add_to_principal_policy(
@@ -177,14 +166,7 @@ class CentralAccessLogs(Construct):
             **LOCKED_DOWN,
             server_access_logs_bucket=server_access_logs,
             server_access_logs_prefix="central-access-logs/",
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="expire-logs",
-                    expiration=retention,
-                    noncurrent_version_expiration=retention,
-                    abort_incomplete_multipart_upload_after=Duration.days(1),
-                )
-            ],
+            lifecycle_rules=[expire_logs(retention)],
             removal_policy=RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY,
             auto_delete_objects=not keep_logs,
         )
@@ -217,19 +199,12 @@ class CentralAccessLogs(Construct):
         )
 
     def grant_read_logs(self, role: iam.Role) -> None:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListCentralAccessLogs",
-                actions=["s3:ListBucket", "s3:GetBucketLocation"],
-                resources=[self.bucket.bucket_arn],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadCentralAccessLogs",
-                actions=["s3:GetObject"],
-                resources=[self.bucket.arn_for_objects(f"{access_logs.LOG_PREFIX}*")],
-            )
+        grant_read_under(
+            role,
+            self.bucket,
+            access_logs.LOG_PREFIX,
+            list_sid="ListCentralAccessLogs",
+            read_sid="ReadCentralAccessLogs",
         )
         acknowledge_wildcard(
             role,
