@@ -467,7 +467,7 @@ def summary_of(message: str) -> dict[str, Any]:
     return summary
 
 
-# --- findings of an organization ----------------------------------------------------------------------------------
+# --- findings: an old aws-cli in an account, for reports, emails and tracing ------------------------------------
 
 
 def account_finding(account: str, n: int, requests: int, reasons: tuple[str, ...] = ("sigv2",)) -> Finding:

@@ -15,6 +15,7 @@ from detector.aws.cross_account import NO_ROLE, role_arn, role_assumer, trace_ac
 from detector.aws.trace import EC2Client, ec2_clients
 from detector.core.findings import Finding
 from stacks.member_stackset import trace_role_arn
+from tests.helpers import account_finding
 
 MEMBER = "222233334444"
 PATTERN = trace_role_arn("aws", "*")
@@ -22,28 +23,7 @@ UPLOADER = f"arn:aws:sts::{MEMBER}:assumed-role/legacy-uploader/i-0feedfacecafe0
 
 
 def finding(account: str, source_ip: str, principal_arn: str = UPLOADER) -> Finding:
-    return Finding(
-        principal_arn=principal_arn,
-        account_id=account,
-        source_ip=source_ip,
-        user_agent="[aws-sdk-nodejs/2.67.0 linux/v8.11.1 callback]",
-        client="aws-sdk-js",
-        client_version="2.67.0",
-        sigv4_default_version="2.68.0",
-        signature_versions=["SigV2"],
-        tls_versions=["TLSv1.3"],
-        auth_methods=["AuthHeader"],
-        reasons=["outdated_sdk", "sigv2"],
-        requests=12,
-        sigv2_requests=12,
-        legacy_tls_requests=0,
-        failed_requests=0,
-        buckets=["acme-uploads"],
-        event_names=["PutObject"],
-        regions=["us-east-1"],
-        first_seen="2026-11-20T00:03:08Z",
-        last_seen="2026-11-22T12:00:58Z",
-    )
+    return replace(account_finding(account, 1, 12), principal_arn=principal_arn, source_ip=source_ip)
 
 
 def member_session(sts: Any, account: str) -> boto3.session.Session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,34 +17,18 @@ from botocore.stub import Stubber
 from detector.aws.trace import EC2Client, ec2_clients, trace_sources, vpc_address
 from detector.core.findings import Finding
 from detector.local.cli import EXIT_USAGE, main
-from tests.helpers import DEMO_LOGS
+from tests.helpers import DEMO_LOGS, account_finding
 
 USER = "arn:aws:iam::123456789012:user/backup-cron"
 LAMBDA_DESCRIPTION = "AWS Lambda VPC ENI-my-fn-3f1c7a52-9d0e-4b8a-a1c2-5e6f7a8b9c0d"
 
 
 def finding(source_ip: str | None, *regions: str, principal_arn: str = USER) -> Finding:
-    return Finding(
+    return replace(
+        account_finding("123456789012", 1, 5),
         principal_arn=principal_arn,
-        account_id="123456789012",
         source_ip=source_ip,
-        user_agent="[aws-cli/1.11.10 Python/2.7.8 Linux/3.2.0-4-amd64 botocore/1.4.67]",
-        client="aws-cli",
-        client_version="1.11.10",
-        sigv4_default_version="1.11.108",
-        signature_versions=["SigV2"],
-        tls_versions=["TLSv1.2"],
-        auth_methods=["AuthHeader"],
-        reasons=["outdated_sdk", "sigv2"],
-        requests=5,
-        sigv2_requests=5,
-        legacy_tls_requests=0,
-        failed_requests=0,
-        buckets=["acme-backups"],
-        event_names=["PutObject"],
         regions=list(regions or ("us-east-1",)),
-        first_seen="2026-11-20T00:00:00Z",
-        last_seen="2026-11-22T00:00:00Z",
     )
 
 
