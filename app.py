@@ -70,7 +70,7 @@ def _member_template(app: cdk.App, settings: DeploySettings, env: cdk.Environmen
     if not settings.organization or not settings.member_organizational_units:
         return None
     parts = member_parts(settings, env.region or DUMMY_REGION, destination_name_prefix(STACK_NAME))
-    return None if parts.empty else member_template(app, STACK_NAME, parts, settings.tags)
+    return None if parts.empty else member_template(app, STACK_NAME, parts)
 
 
 def main() -> None:

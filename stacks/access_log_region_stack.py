@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from stacks.access_logs import AccessLogDestination
-from stacks.detector_function import retention_days
 from stacks.settings import DeploySettings
 
 
@@ -34,11 +33,9 @@ class AccessLogRegionStack(Stack):
         destination = AccessLogDestination(
             self,
             "AccessLogs",
+            settings=settings,
             name_prefix=name_prefix,
             buckets=buckets,
-            retention=Duration.days(settings.log_retention_days),
-            keep_logs=settings.keep_logs_on_destroy,
-            log_retention=retention_days(settings.log_retention_days),
         )
         CfnOutput(
             self,

@@ -20,9 +20,10 @@ from constructs import Construct
 
 from detector.aws.bucket_logging import ONLY_IF_OWNED
 from detector.sources import access_logs
-from stacks.detector_function import RUNTIME, function_code
+from stacks.detector_function import RUNTIME, function_code, retention_days
 from stacks.log_archive import LOCKED_DOWN, expire_logs
 from stacks.nag import acknowledge_wildcard
+from stacks.settings import DeploySettings
 
 HANDLER = "detector.aws.bucket_logging.handler"
 RESOURCE_TYPE = "Custom::BucketLogging"
@@ -51,11 +52,9 @@ class AccessLogDestination(Construct):
         scope: Construct,
         id_: str,
         *,
+        settings: DeploySettings,
         name_prefix: str,
         buckets: Sequence[str],
-        retention: Duration,
-        keep_logs: bool,
-        log_retention: logs.RetentionDays,
         function: lambda_.IFunction | None = None,
         only_if_owned: bool = False,
     ) -> None:
@@ -69,9 +68,9 @@ class AccessLogDestination(Construct):
             bucket_name=access_logs.destination_bucket_name(name_prefix, stack.account, stack.region),
             encryption=s3.BucketEncryption.S3_MANAGED,
             **LOCKED_DOWN,
-            lifecycle_rules=[expire_logs(retention)],
-            removal_policy=RemovalPolicy.RETAIN if keep_logs else RemovalPolicy.DESTROY,
-            auto_delete_objects=not keep_logs,
+            lifecycle_rules=[expire_logs(Duration.days(settings.log_retention_days))],
+            removal_policy=RemovalPolicy.RETAIN if settings.keep_logs_on_destroy else RemovalPolicy.DESTROY,
+            auto_delete_objects=not settings.keep_logs_on_destroy,
         )
         Validations.of(self.bucket).acknowledge(
             Acknowledgment(
@@ -85,7 +84,7 @@ class AccessLogDestination(Construct):
             code=function_code(),
             handler=HANDLER,
             buckets=self._sources,
-            log_retention=log_retention,
+            log_retention=retention_days(settings.log_retention_days),
         )
         self.logging = [self._switch_on(name) for name in buckets]
 

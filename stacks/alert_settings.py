@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from detector.core.context_keys import invalid
+
 SUBSCRIPTION_ENDPOINTS: dict[str, tuple[re.Pattern[str], str]] = {
     "sqs": (re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$"), "an SQS queue ARN"),
     "lambda": (
@@ -38,10 +40,6 @@ class Subscription:
     endpoint: str
 
 
-def _fail(key: str, value: Any, problem: str, allowed: str) -> ValueError:
-    return ValueError(f"context {key!r}: {value!r} {problem}; {allowed}")
-
-
 def _entries(key: str, value: Any, example: str) -> list[Any]:
     """A JSON list (or JSON text of one), or comma-separated `protocol=endpoint` text."""
     if isinstance(value, str):
@@ -50,11 +48,11 @@ def _entries(key: str, value: Any, example: str) -> list[Any]:
             try:
                 return list(json.loads(text))
             except (json.JSONDecodeError, TypeError):
-                raise _fail(key, value, "is not a valid JSON list", f"give a list like {example}") from None
+                raise invalid(key, value, "is not a valid JSON list", f"give a list like {example}") from None
         return [part.strip() for part in text.split(",") if part.strip()]
     if isinstance(value, list | tuple):
         return list(value)
-    raise _fail(key, value, "is not a list", f"give a list like {example}")
+    raise invalid(key, value, "is not a list", f"give a list like {example}")
 
 
 def subscriptions(key: str, value: Any) -> tuple[Subscription, ...]:
@@ -68,12 +66,12 @@ def subscriptions(key: str, value: Any) -> tuple[Subscription, ...]:
         elif isinstance(entry, str) and "=" in entry:
             protocol, _, endpoint = (part.strip() for part in entry.partition("="))
         else:
-            raise _fail(key, entry, "is not protocol=endpoint", f"give a list like {example}")
+            raise invalid(key, entry, "is not protocol=endpoint", f"give a list like {example}")
         if protocol not in SUBSCRIPTION_ENDPOINTS:
-            raise _fail(key, entry, f"uses the protocol {protocol!r}, which is not allowed", allowed)
+            raise invalid(key, entry, f"uses the protocol {protocol!r}, which is not allowed", allowed)
         pattern, shape = SUBSCRIPTION_ENDPOINTS[protocol]
         if not pattern.match(endpoint):
-            raise _fail(key, entry, f"has an endpoint that is not {shape}", allowed)
+            raise invalid(key, entry, f"has an endpoint that is not {shape}", allowed)
         parsed[Subscription(protocol, endpoint)] = None
     return tuple(parsed)
 
@@ -84,15 +82,15 @@ def tags(key: str, value: Any) -> tuple[tuple[str, str], ...]:
     if isinstance(value, str) and not value.strip().startswith("{"):
         pairs = [part.partition("=") for part in value.split(",") if part.strip()]
         if any(not equals for _, equals, _ in pairs):
-            raise _fail(key, value, "is not Key=Value pairs", f"give pairs like Owner=platform-security or {example}")
+            raise invalid(key, value, "is not Key=Value pairs", f"give pairs like Owner=platform-security or {example}")
         value = {name.strip(): text.strip() for name, _, text in pairs}
     elif isinstance(value, str):
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise _fail(key, value, "is not a valid JSON object", f"give an object like {example}") from None
+            raise invalid(key, value, "is not a valid JSON object", f"give an object like {example}") from None
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise _fail(key, value, "is not an object of text values", f"give an object like {example}")
+        raise invalid(key, value, "is not an object of text values", f"give an object like {example}")
     merged = {**dict(DEFAULT_TAGS), **value}
     for name, text in merged.items():
         _check_tag(key, name, text)
@@ -102,6 +100,6 @@ def tags(key: str, value: Any) -> tuple[tuple[str, str], ...]:
 def _check_tag(key: str, name: str, text: str) -> None:
     allowed = "keys of 1-128 and values of 1-256 letters, digits, spaces and _ . : / = + - @; keys not starting aws:"
     if not (0 < len(name) <= 128 and 0 < len(text) <= 256) or name.lower().startswith("aws:"):
-        raise _fail(key, f"{name}={text}", "is not a tag AWS accepts", allowed)
+        raise invalid(key, f"{name}={text}", "is not a tag AWS accepts", allowed)
     if not _TAG_TEXT.match(name) or not _TAG_TEXT.match(text):
-        raise _fail(key, f"{name}={text}", "has characters a tag cannot hold", allowed)
+        raise invalid(key, f"{name}={text}", "has characters a tag cannot hold", allowed)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 
 from aws_cdk import ArnFormat, Duration, RemovalPolicy, Stack
@@ -16,8 +15,8 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from stacks.alert_settings import Subscription
 from stacks.nag import acknowledge_wildcard
+from stacks.settings import DeploySettings
 
 ONE_HOUR = timedelta(hours=1)
 CLOUDWATCH = iam.ServicePrincipal("cloudwatch.amazonaws.com")
@@ -39,11 +38,11 @@ class Alerting(Construct):
         scope: Construct,
         id_: str,
         *,
-        emails: Sequence[str],
+        settings: DeploySettings,
         encryption_key: kms.IKey | None = None,
-        others: Sequence[Subscription] = (),
     ) -> None:
         super().__init__(scope, id_)
+        self._schedule_interval = settings.schedule_interval
         if encryption_key is None:
             key = kms.Key(
                 self,
@@ -71,9 +70,9 @@ class Alerting(Construct):
             master_key=encryption_key,
             enforce_ssl=True,
         )
-        for email in emails:
+        for email in settings.alert_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
-        for number, other in enumerate(others):
+        for number, other in enumerate(settings.alert_subscriptions):
             sns.Subscription(
                 self,
                 f"Subscriber{number}",
@@ -98,7 +97,7 @@ class Alerting(Construct):
             service="cloudwatch", resource="alarm", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
         )
 
-    def watch(self, function: lambda_.IFunction, *, schedule_interval: timedelta, failed_runs: sqs.IQueue) -> None:
+    def watch(self, function: lambda_.IFunction, *, failed_runs: sqs.IQueue) -> None:
         """Alarm when the function fails, when it was not invoked within one schedule interval plus slack, and when
         a failed run waits in the queue; then let exactly these alarms publish to the topic."""
         errors = cloudwatch.Alarm(
@@ -111,7 +110,7 @@ class Alerting(Construct):
             evaluation_periods=1,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.missed_run = self._missed_run(function, schedule_interval)
+        self.missed_run = self._missed_run(function, self._schedule_interval)
         kept = cloudwatch.Alarm(
             self,
             "FailedRunsKept",

@@ -17,6 +17,7 @@ from detector.core import queries
 from detector.sources import cloudtrail
 from detector.sources.table import TableSpec
 from stacks.nag import acknowledge_wildcard, logical_id
+from stacks.settings import DeploySettings
 
 
 class Catalog(Construct):
@@ -33,12 +34,12 @@ class Catalog(Construct):
         scope: Construct,
         id_: str,
         *,
+        settings: DeploySettings,
         database_name: str,
         tables: Mapping[str, TableSpec],
         workgroup_name: str,
         results_bucket: s3.IBucket,
         results_prefix: str,
-        bytes_scanned_cutoff: int,
         encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, id_)
@@ -57,7 +58,7 @@ class Catalog(Construct):
                 name=database_name, description="CloudTrail S3 data events, for the legacy-s3-client detector"
             ),
         )
-        self.workgroup = self._workgroup(workgroup_name, bytes_scanned_cutoff, encryption_key)
+        self.workgroup = self._workgroup(workgroup_name, settings.athena_bytes_scanned_cutoff, encryption_key)
         self.workgroup_arn = stack.format_arn(service="athena", resource="workgroup", resource_name=workgroup_name)
         self.tables = {spec.source: self._table(name, spec) for name, spec in tables.items()}
         self.queries_by_source = {

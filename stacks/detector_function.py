@@ -28,6 +28,7 @@ from constructs import Construct, IConstruct
 from detector.core.config import FUNCTION_MEMORY_MB, FUNCTION_TIMEOUT_SECONDS, FunctionConfig
 from stacks.bundle import BUNDLED_PACKAGES, LocalCopy
 from stacks.nag import acknowledge_wildcard
+from stacks.settings import DeploySettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UNUSED_IMAGE = "public.ecr.aws/sam/build-python3.14"
@@ -72,15 +73,14 @@ class DetectorFunction(Construct):
         scope: Construct,
         id_: str,
         *,
-        schedule: str,
+        settings: DeploySettings,
         config: FunctionConfig,
-        log_retention: logs.RetentionDays,
     ) -> None:
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
-            retention=log_retention,
+            retention=retention_days(settings.log_retention_days),
             removal_policy=RemovalPolicy.DESTROY,
         )
         self.role = iam.Role(
@@ -101,7 +101,7 @@ class DetectorFunction(Construct):
         self.rule = events.Rule(
             self,
             "Schedule",
-            schedule=events.Schedule.expression(schedule),
+            schedule=events.Schedule.expression(settings.schedule),
             description="Runs the legacy-s3-client detector",
             targets=[
                 targets.LambdaFunction(

@@ -6,11 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack, Token
+from aws_cdk import CfnOutput, Stack, Token
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from detector.core import accepted
 from detector.core.bucket_view import BUCKETS_QUERY
 from detector.core.config import FunctionConfig
 from detector.core.daily import DAILY_QUERY
@@ -21,7 +20,7 @@ from stacks.access_logs import AccessLogDestination, destination_name_prefix, gr
 from stacks.alerting import Alerting
 from stacks.catalog import Catalog
 from stacks.dashboard import Dashboard, console_url, dashboard_name
-from stacks.detector_function import DetectorFunction, retention_days
+from stacks.detector_function import DetectorFunction
 from stacks.log_archive import ATHENA_PREFIX, REPORT_PREFIX, LogArchive
 from stacks.member_stackset import MemberStackSet, member_parts, trace_role_arn
 from stacks.organization import Organization, account_folders
@@ -54,27 +53,22 @@ class DetectorStack(Stack):
         catalog = Catalog(
             self,
             "Catalog",
+            settings=settings,
             database_name=_snake(self.stack_name),
             tables=tables,
             workgroup_name=self.stack_name,
             results_bucket=archive.results_bucket,
             results_prefix=ATHENA_PREFIX,
-            bytes_scanned_cutoff=settings.athena_bytes_scanned_cutoff,
             encryption_key=key,
         )
-        alerting = Alerting(
-            self, "Alerting", emails=settings.alert_emails, encryption_key=key, others=settings.alert_subscriptions
-        )
+        alerting = Alerting(self, "Alerting", settings=settings, encryption_key=key)
         detector = DetectorFunction(
             self,
             "Detector",
-            schedule=settings.schedule,
-            log_retention=retention_days(settings.log_retention_days),
+            settings=settings,
             config=self._function_config(settings, catalog, alerting, archive, tables),
         )
-        alerting.watch(
-            detector.function, schedule_interval=settings.schedule_interval, failed_runs=detector.failed_runs
-        )
+        alerting.watch(detector.function, failed_runs=detector.failed_runs)
         alerting.missed_run.node.add_dependency(detector.first_run)
         self._grant(detector, settings, archive, catalog, alerting)
         self.members = self._members(settings, member_template, detector)
@@ -91,7 +85,7 @@ class DetectorStack(Stack):
         tables: Mapping[str, TableSpec],
     ) -> FunctionConfig:
         sources = settings.sources
-        organization = {}
+        organization: dict[str, Any] = {}
         if self.organization is not None:
             organization = {
                 "organization_id": settings.organization_id or "",
@@ -106,13 +100,11 @@ class DetectorStack(Stack):
             topic_arn=alerting.topic.topic_arn,
             report_bucket=archive.results_bucket.bucket_name,
             report_prefix=REPORT_PREFIX,
-            window_days=settings.window_days,
-            notify_when_clean=settings.notify_when_clean,
             dashboard_url=console_url(self.region, dashboard_name(self)),
             buckets_query_id=catalog.named_queries[BUCKETS_QUERY].attr_named_query_id,
             daily_query_id=catalog.named_queries[DAILY_QUERY].attr_named_query_id,
-            accepted_findings=accepted.encode(settings.accepted_findings),
             **organization,
+            **settings.run_settings(),
         )
 
     def _organization(self, settings: DeploySettings, archive: LogArchive, key: kms.IKey | None) -> Organization | None:
@@ -142,8 +134,6 @@ class DetectorStack(Stack):
             "Members",
             template_body=template,
             parts=member_parts(settings, self.region, self.access_log_prefix),
-            organizational_units=settings.member_organizational_units,
-            call_as=settings.stack_set_call_as,
             detector_role=detector.role,
             central_access_logs=self.organization.central_access_logs.bucket
             if self.organization.central_access_logs
@@ -154,17 +144,7 @@ class DetectorStack(Stack):
 
     def _archive(self, settings: DeploySettings, key: kms.IKey | None) -> LogArchive:
         return LogArchive(
-            self,
-            "LogArchive",
-            trail_name=f"{self.stack_name}-s3-data-events",
-            retention=Duration.days(settings.log_retention_days),
-            keep_logs=settings.keep_logs_on_destroy,
-            watched_buckets=settings.watched_bucket_names,
-            encryption_key=key,
-            record_data_events=cloudtrail.NAME in settings.sources and not settings.organization,
-            object_lock_days=settings.object_lock_days,
-            log_bucket=not settings.organization
-            or (settings.create_organization_trail and settings.organization_trail_bucket is None),
+            self, "LogArchive", settings=settings, trail_name=f"{self.stack_name}-s3-data-events", encryption_key=key
         )
 
     def _grant(
@@ -193,15 +173,7 @@ class DetectorStack(Stack):
         here = settings.access_log_buckets(self.region).get(self.region)
         if access_logs.NAME not in settings.sources or not here or settings.organization:
             return
-        AccessLogDestination(
-            self,
-            "AccessLogs",
-            name_prefix=self.access_log_prefix,
-            buckets=here,
-            retention=Duration.days(settings.log_retention_days),
-            keep_logs=settings.keep_logs_on_destroy,
-            log_retention=retention_days(settings.log_retention_days),
-        )
+        AccessLogDestination(self, "AccessLogs", settings=settings, name_prefix=self.access_log_prefix, buckets=here)
 
     def _tables(self, settings: DeploySettings, archive: LogArchive) -> dict[str, TableSpec]:
         """Each deployed source's table, by name: over this account's logs, or the organization's."""

@@ -14,6 +14,7 @@ from constructs import Construct
 
 from detector.sources import cloudtrail as trail_logs
 from stacks.nag import acknowledge_wildcard, logical_id
+from stacks.settings import DeploySettings
 
 ATHENA_PREFIX = "athena/"
 REPORT_PREFIX = "reports/"
@@ -36,7 +37,7 @@ stays recoverable until its noncurrent version expires)."""
 class LogArchive(Construct):
     """The trail's log bucket, the access-log bucket, the Athena results bucket and the trail.
 
-    The trail records S3 object-level data events for every bucket (or only `watched_buckets`) except the three
+    The trail records S3 object-level data events for every bucket (or only the watched ones) except the three
     buckets here, so it never records its own deliveries, the access logs or the queries' I/O.
     """
 
@@ -45,29 +46,25 @@ class LogArchive(Construct):
         scope: Construct,
         id_: str,
         *,
+        settings: DeploySettings,
         trail_name: str,
-        retention: Duration,
-        keep_logs: bool,
-        watched_buckets: Sequence[str] = (),
         encryption_key: kms.IKey | None = None,
-        record_data_events: bool = True,
-        object_lock_days: int = 0,
-        log_bucket: bool = True,
     ) -> None:
         super().__init__(scope, id_)
+        retention = Duration.days(settings.log_retention_days)
         self._retention = retention
-        self._keep_logs = keep_logs
+        self._keep_logs = settings.keep_logs_on_destroy
         self._encryption_key = encryption_key
         self.access_log_bucket = self._access_log_bucket()
         self._bucket: s3.Bucket | None = None
-        """None with `log_bucket=False`: the logs are in a bucket the stack does not own (an organization trail's)."""
-        if log_bucket:
+        """None when the logs are in a bucket the stack does not own (an organization trail's)."""
+        if _owns_log_bucket(settings):
             self._bucket = self._encrypted_bucket(
                 "Bucket",
                 "log-bucket/",
                 _expire_everything(retention),
                 self._log_removal,
-                **_object_lock(object_lock_days),
+                **_object_lock(settings.object_lock_days),
             )
         self.results_bucket = self._encrypted_bucket(
             "ResultsBucket", "results-bucket/", _results_lifecycle(retention), RemovalPolicy.DESTROY
@@ -77,14 +74,15 @@ class LogArchive(Construct):
         self.trail_arn = Stack.of(self).format_arn(service="cloudtrail", resource="trail", resource_name=trail_name)
         """From the fixed name, not the trail: the trail depends on the bucket policy that names it (a cycle)."""
         self.trail: cloudtrail.CfnTrail | None = None
-        """None when another source reads the requests (`record_data_events=False`): no trail, no data-event charges."""
-        if record_data_events:
+        """None without this account's trail: another source reads the requests, or the organization trail records
+        them; no trail here, no data-event charges here."""
+        if trail_logs.NAME in settings.sources and not settings.organization:
             self._allow_trail_delivery()
-            self.trail = self._trail(trail_name, watched_buckets)
+            self.trail = self._trail(trail_name, settings.watched_bucket_names)
 
     @property
     def bucket(self) -> s3.Bucket:
-        """The trail's log bucket; LookupError when the stack has none (`log_bucket=False`)."""
+        """The trail's log bucket; LookupError when the stack has none (an organization trail's bucket holds them)."""
         if self._bucket is None:
             raise LookupError("this stack has no log bucket: its logs are in the organization trail's bucket")
         return self._bucket
@@ -213,6 +211,13 @@ class LogArchive(Construct):
             f"Resource::<{logical_id(self.results_bucket)}.Arn>/{REPORT_PREFIX}*",
             "The function writes reports and idempotency markers under this prefix.",
         )
+
+
+def _owns_log_bucket(settings: DeploySettings) -> bool:
+    """One account's trail writes here; so does an organization trail the stack creates without a bucket given."""
+    return not settings.organization or (
+        settings.create_organization_trail and settings.organization_trail_bucket is None
+    )
 
 
 def s3_data_events(

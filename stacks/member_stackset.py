@@ -18,8 +18,8 @@ still live in the management account.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +63,29 @@ def trace_role_arn(partition: str, account: str) -> str:
 
 @dataclass(frozen=True)
 class MemberParts:
-    """What the member template holds, from the settings."""
+    """What the member template holds: the settings, seen from the hub's region."""
 
+    settings: DeploySettings
     home_region: str
-    access_logs: Mapping[str, tuple[str, ...]]
-    """Region -> the watched buckets there; empty without the access-log source."""
-    trace_role: bool
     name_prefix: str
     """The access-log buckets' names: `<prefix>-<account>-<region>`, as in one account."""
-    retention_days: int
+
+    @property
+    def access_logs(self) -> dict[str, tuple[str, ...]]:
+        """Region -> the watched buckets there; empty without the access-log source."""
+        if access_logs.NAME not in self.settings.sources:
+            return {}
+        return self.settings.access_log_buckets(self.home_region)
+
+    @property
+    def trace_role(self) -> bool:
+        return self.settings.trace_role
+
+    @property
+    def kept_settings(self) -> DeploySettings:
+        """The settings with every member bucket kept when its stack instance goes: CDK's bucket-emptying helper
+        would be an asset, and the member template has none."""
+        return replace(self.settings, keep_logs_on_destroy=True)
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -83,13 +97,7 @@ class MemberParts:
 
 
 def member_parts(settings: DeploySettings, home_region: str, name_prefix: str) -> MemberParts:
-    return MemberParts(
-        home_region=home_region,
-        access_logs=settings.access_log_buckets(home_region) if access_logs.NAME in settings.sources else {},
-        trace_role=settings.trace_role,
-        name_prefix=name_prefix,
-        retention_days=settings.log_retention_days,
-    )
+    return MemberParts(settings=settings, home_region=home_region, name_prefix=name_prefix)
 
 
 class MemberStack(Stack):
@@ -156,17 +164,15 @@ class MemberStack(Stack):
             code=lambda_.Code.from_inline(BUCKET_LOGGING_SOURCE.read_text(encoding="utf-8")),
             handler=INLINE_HANDLER,
             buckets=[f"arn:{Aws.PARTITION}:s3:::{name}" for name in every_bucket],
-            log_retention=retention_days(parts.retention_days),
+            log_retention=retention_days(parts.settings.log_retention_days),
             list_buckets=True,
         )
         destination = AccessLogDestination(
             self,
             "AccessLogs",
+            settings=parts.kept_settings,
             name_prefix=parts.name_prefix,
             buckets=every_bucket,
-            retention=Duration.days(parts.retention_days),
-            keep_logs=True,
-            log_retention=retention_days(parts.retention_days),
             function=function,
             only_if_owned=True,
         )
@@ -244,12 +250,12 @@ def in_any_region(regions: Sequence[str]) -> Any:
     return Fn.condition_or(*(Fn.condition_or(*group) if len(group) > 1 else group[0] for group in groups))
 
 
-def member_template(app: cdk.App, stack_name: str, parts: MemberParts, tags: Sequence[tuple[str, str]] = ()) -> str:
+def member_template(app: cdk.App, stack_name: str, parts: MemberParts) -> str:
     """The member template as the StackSet's `TemplateBody`: synthesized in a stage of its own, so `cdk deploy --all`
     never deploys it as a stack, its resources tagged like the hub's; raises ValueError when it outgrows the body's
     limit."""
     stage = cdk.Stage(app, f"{stack_name}-Members")
-    tag_everything(stage, tags)
+    tag_everything(stage, parts.settings.tags)
     stack = MemberStack(
         stage,
         "Member",
@@ -280,8 +286,6 @@ class MemberStackSet(Construct):
         *,
         template_body: str,
         parts: MemberParts,
-        organizational_units: Sequence[str],
-        call_as: str,
         detector_role: iam.IRole,
         central_access_logs: s3.IBucket | None,
     ) -> None:
@@ -299,7 +303,7 @@ class MemberStackSet(Construct):
             stack_set_name=f"{Stack.of(self).stack_name}-members",
             description="Legacy S3 client detector: each member account's access-log buckets, logging, trace role",
             permission_model="SERVICE_MANAGED",
-            call_as=call_as,
+            call_as=parts.settings.stack_set_call_as,
             auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
                 enabled=True, retain_stacks_on_account_removal=False
             ),
@@ -315,7 +319,7 @@ class MemberStackSet(Construct):
             stack_instances_group=[
                 cloudformation.CfnStackSet.StackInstancesProperty(
                     deployment_targets=cloudformation.CfnStackSet.DeploymentTargetsProperty(
-                        organizational_unit_ids=list(organizational_units)
+                        organizational_unit_ids=list(parts.settings.member_organizational_units)
                     ),
                     regions=list(parts.regions),
                 )

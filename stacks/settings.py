@@ -1,7 +1,10 @@
 """Deployment settings: one frozen dataclass, built from CDK context in `app.py` and validated here.
 
 `CONTEXT` declares every context key once: its settings field, its parser (a bad value fails synth naming the key,
-the value and what is allowed), and the README's text for it. cdk.json writes the same defaults (a test checks).
+the value and what is allowed), and the README's text for it. The keys of the settings each run reads are declared
+with their fields in `detector/core/config.py` (`RunSettings`, which `DeploySettings` inherits). cdk.json sets none
+of them, so each default is defined once (a test checks). Each construct takes the whole `DeploySettings` and reads
+its own fields.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from typing import Any
 
 from aws_cdk import region_info
 
-from detector.core import accepted
-from detector.core.config import SOURCE_CHOICES
+from detector.core.config import SOURCE_CHOICES, RunSettings
+from detector.core.context_keys import ContextKey, boolean, declared_keys, int_between, invalid
 from detector.local.cost import DATA_EVENTS
 from stacks.alert_settings import DEFAULT_TAGS, Subscription, subscriptions, tags
 
@@ -78,10 +81,11 @@ class WatchedBucket:
 
 
 @dataclass(frozen=True)
-class DeploySettings:
+class DeploySettings(RunSettings):
+    """Every setting of a deployment: the run's (`RunSettings`) and the ones the constructs read."""
+
     alert_emails: tuple[str, ...] = ()
     schedule: str = "cron(0 1 * * ? *)"
-    window_days: int = 1
     log_retention_days: int = 90
     keep_logs_on_destroy: bool = False
     source: str = "cloudtrail"
@@ -89,11 +93,9 @@ class DeploySettings:
     """None: not set, so the trail records every bucket but the stack's own (and synth warns of the cost); `()`:
     every bucket, chosen with `watchedBuckets=all`."""
     athena_bytes_scanned_cutoff: int = 10_000_000_000
-    notify_when_clean: bool = False
     kms_key_arn: str | None = None
     regions: tuple[str, ...] = commercial_regions()
     """The `region` partition values of the table; the trail itself records every region."""
-    accepted_findings: tuple[accepted.Acceptance, ...] = ()
     object_lock_days: int = 0
     """0: no Object Lock. N: the log bucket keeps every log version N days in governance mode."""
     alert_subscriptions: tuple[Subscription, ...] = ()
@@ -125,14 +127,14 @@ class DeploySettings:
         if not self.object_lock_days:
             return
         if not self.keep_logs_on_destroy:
-            raise _fail(
+            raise invalid(
                 "objectLockDays",
                 self.object_lock_days,
                 "locks logs the stack could not delete on destroy",
                 "also set keepLogsOnDestroy=true, or set objectLockDays=0",
             )
         if self.object_lock_days > self.log_retention_days:
-            raise _fail(
+            raise invalid(
                 "objectLockDays",
                 self.object_lock_days,
                 f"is longer than logRetentionDays ({self.log_retention_days}), so logs would outlive their retention",
@@ -142,7 +144,7 @@ class DeploySettings:
     def _check_access_log_buckets(self) -> None:
         if "access_logs" in self.sources and not self.watched_buckets:
             given = ALL_BUCKETS if self.watched_buckets == () else "(not set)"
-            raise _fail(
+            raise invalid(
                 "watchedBuckets",
                 given,
                 f"cannot go with source {self.source!r}: access logs are switched on bucket by bucket",
@@ -163,34 +165,34 @@ class DeploySettings:
         }
         for key, value in given.items():
             if value is not None:
-                raise _fail(key, value, "works only with scope=organization", "add -c scope=organization, or drop it")
+                raise invalid(key, value, "works only with scope=organization", "add -c scope=organization, or drop it")
 
     def _check_organization(self) -> None:
         if self.organization_id is None:
-            raise _fail(
+            raise invalid(
                 "organizationId", "(not set)", "is needed with scope=organization", "give o-… from Organizations"
             )
         trail = "cloudtrail" in self.sources
         if trail and not self.create_organization_trail and self.organization_trail_bucket is None:
-            raise _fail(
+            raise invalid(
                 "organizationTrailBucket",
                 "(not set)",
                 "is needed with scope=organization to read the organization trail's logs",
                 "give the bucket of your organization trail, or -c createOrganizationTrail=true",
             )
         if self.create_organization_trail and not trail:
-            raise _fail(
+            raise invalid(
                 "createOrganizationTrail", True, f"cannot go with source {self.source!r}", "use cloudtrail or both"
             )
         if self.organization_trail_kms_key_arn and self.organization_trail_bucket is None:
-            raise _fail(
+            raise invalid(
                 "organizationTrailKmsKeyArn",
                 self.organization_trail_kms_key_arn,
                 "is the key of a bucket you give",
                 "also give organizationTrailBucket, or use kmsKeyArn for the stack's own buckets",
             )
         if "access_logs" in self.sources and not self.member_organizational_units:
-            raise _fail(
+            raise invalid(
                 "memberOrganizationalUnits",
                 "(not set)",
                 f"is needed for source {self.source!r} with scope=organization: each member account's access logs "
@@ -255,10 +257,6 @@ class DeploySettings:
         return cls(**values)
 
 
-def _fail(key: str, value: Any, problem: str, allowed: str) -> ValueError:
-    return ValueError(f"context {key!r}: {value!r} {problem}; {allowed}")
-
-
 def _list(key: str, value: Any, example: str) -> list[str]:
     """A JSON list, a JSON list in a string, or a comma-separated string."""
     if isinstance(value, str):
@@ -267,11 +265,11 @@ def _list(key: str, value: Any, example: str) -> list[str]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError:
-                raise _fail(key, value, "is not a valid JSON list", f"give a list like {example}") from None
+                raise invalid(key, value, "is not a valid JSON list", f"give a list like {example}") from None
         else:
             value = [part for part in (p.strip() for p in text.split(",")) if part]
     if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
-        raise _fail(key, value, "is not a list of strings", f"give a list like {example}")
+        raise invalid(key, value, "is not a list of strings", f"give a list like {example}")
     return [item.strip() for item in value]
 
 
@@ -280,7 +278,7 @@ def _emails(key: str, value: Any) -> tuple[str, ...]:
     emails = _list(key, value, example)
     for email in emails:
         if not _EMAIL.match(email):
-            raise _fail(key, email, "is not an email address", f"give a list like {example}")
+            raise invalid(key, email, "is not an email address", f"give a list like {example}")
     return tuple(dict.fromkeys(emails))
 
 
@@ -290,47 +288,21 @@ def _schedule(key: str, value: Any) -> str:
         f" (a rate is at most {int(MAX_SCHEDULE_INTERVAL.total_seconds() // 3600)} hours)"
     )
     if not isinstance(value, str):
-        raise _fail(key, value, "is not a schedule expression", allowed)
+        raise invalid(key, value, "is not a schedule expression", allowed)
     text = value.strip()
     rate = _RATE.match(text)
     if rate:
         number, unit = int(rate["value"]), rate["unit"]
         if (number == 1) != (not unit.endswith("s")):
-            raise _fail(
+            raise invalid(
                 key, value, f"uses {unit!r} with {number}", "write 'rate(1 day)' but 'rate(2 days)'; " + allowed
             )
         if DeploySettings(schedule=text).schedule_interval > MAX_SCHEDULE_INTERVAL:
-            raise _fail(key, value, "is too far apart for the missed-run alarm", allowed)
+            raise invalid(key, value, "is too far apart for the missed-run alarm", allowed)
         return text
     if _CRON.match(text):
         return text
-    raise _fail(key, value, "is not a rate(...) or cron(...) expression", allowed)
-
-
-def _int_between(low: int, high: int | None) -> Callable[[str, Any], int]:
-    def parse(key: str, value: Any) -> int:
-        allowed = f"give a whole number >= {low}" + (f" and <= {high}" if high is not None else "")
-        number = value
-        if isinstance(value, str):
-            try:
-                number = int(value.strip().replace("_", ""))
-            except ValueError:
-                raise _fail(key, value, "is not a whole number", allowed) from None
-        if isinstance(number, bool) or not isinstance(number, int):
-            raise _fail(key, value, "is not a whole number", allowed)
-        if number < low or (high is not None and number > high):
-            raise _fail(key, value, "is out of range", allowed)
-        return number
-
-    return parse
-
-
-def _bool(key: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise _fail(key, value, "is not a boolean", "give true or false")
+    raise invalid(key, value, "is not a rate(...) or cron(...) expression", allowed)
 
 
 def _buckets(key: str, value: Any) -> tuple[WatchedBucket, ...] | None:
@@ -348,21 +320,21 @@ def _buckets(key: str, value: Any) -> tuple[WatchedBucket, ...] | None:
         name, _at, region = entry.partition("@")
         current = bool(_BUCKET.match(name)) and ".." not in name and not _IP_ADDRESS.match(name)
         if not current and not _LEGACY_BUCKET.match(name):
-            raise _fail(key, name, "is not an S3 bucket name", allowed)
+            raise invalid(key, name, "is not an S3 bucket name", allowed)
         if _at and region not in known:
-            raise _fail(key, entry, f"names the unknown region {region!r}", "allowed regions: " + ", ".join(known))
+            raise invalid(key, entry, f"names the unknown region {region!r}", "allowed regions: " + ", ".join(known))
         if not current and region and region != LEGACY_BUCKET_REGION:
-            raise _fail(key, entry, f"is a legacy name, which only {LEGACY_BUCKET_REGION} buckets can have", allowed)
+            raise invalid(key, entry, f"is a legacy name, which only {LEGACY_BUCKET_REGION} buckets can have", allowed)
         bucket = WatchedBucket(name, region or None)
         if buckets.get(name, bucket) != bucket:
-            raise _fail(key, entry, f"gives {name} a second region", "name each bucket once, with its one region")
+            raise invalid(key, entry, f"gives {name} a second region", "name each bucket once, with its one region")
         buckets[name] = bucket
     return tuple(buckets.values()) or None
 
 
 def _source(key: str, value: Any) -> str:
     if not isinstance(value, str) or value.strip() not in SOURCE_CHOICES:
-        raise _fail(key, value, "is not a source", "give one of " + ", ".join(SOURCE_CHOICES))
+        raise invalid(key, value, "is not a source", "give one of " + ", ".join(SOURCE_CHOICES))
     return value.strip()
 
 
@@ -370,7 +342,7 @@ def _kms_key_arn(key: str, value: Any) -> str | None:
     if isinstance(value, str) and value.strip() == "":
         return None
     if not isinstance(value, str) or not _KMS_KEY_ARN.match(value.strip()):
-        raise _fail(
+        raise invalid(
             key,
             value,
             "is not a KMS key ARN",
@@ -385,30 +357,17 @@ def _regions(key: str, value: Any) -> tuple[str, ...]:
         return commercial_regions()
     regions = _list(key, value, '"all" or ["us-east-1", "eu-west-1"]')
     if not regions:
-        raise _fail(key, value, "is empty", "give at least one region")
+        raise invalid(key, value, "is empty", "give at least one region")
     for region in regions:
         if region not in known:
-            raise _fail(key, region, "is not a known AWS region", "allowed: " + ", ".join(known))
+            raise invalid(key, region, "is not a known AWS region", "allowed: " + ", ".join(known))
     return tuple(dict.fromkeys(regions))
-
-
-def _accepted_findings(key: str, value: Any) -> tuple[accepted.Acceptance, ...]:
-    try:
-        return accepted.parse_entries(value)
-    except accepted.InvalidAcceptance as error:
-        raise _fail(
-            key,
-            value,
-            str(error),
-            "give a list of entries, each with a principal and/or userAgent pattern, a reason and an expires date, "
-            f"like {accepted.EXAMPLE}",
-        ) from None
 
 
 def _choice(allowed: tuple[str, ...]) -> Callable[[str, Any], str]:
     def parse(key: str, value: Any) -> str:
         if not isinstance(value, str) or value.strip() not in allowed:
-            raise _fail(key, value, "is not allowed", "give one of " + ", ".join(allowed))
+            raise invalid(key, value, "is not allowed", "give one of " + ", ".join(allowed))
         return value.strip()
 
     return parse
@@ -416,14 +375,14 @@ def _choice(allowed: tuple[str, ...]) -> Callable[[str, Any], str]:
 
 def _organization_id(key: str, value: Any) -> str:
     if not isinstance(value, str) or not _ORGANIZATION_ID.match(value.strip()):
-        raise _fail(key, value, "is not an organization ID", "give o- and 10 to 32 lower-case letters or digits")
+        raise invalid(key, value, "is not an organization ID", "give o- and 10 to 32 lower-case letters or digits")
     return value.strip()
 
 
 def _bucket_name(key: str, value: Any) -> str:
     text = value.strip() if isinstance(value, str) else value
     if not isinstance(text, str) or not _BUCKET.match(text) or ".." in text or _IP_ADDRESS.match(text):
-        raise _fail(key, value, "is not an S3 bucket name", "give the bucket's name alone, without s3:// or a prefix")
+        raise invalid(key, value, "is not an S3 bucket name", "give the bucket's name alone, without s3:// or a prefix")
     return text
 
 
@@ -438,7 +397,7 @@ def _key_prefix(key: str, value: Any) -> str:
         or len(text) > 200
         or {".", ".."} & set(text.split("/"))
     ):
-        raise _fail(key, value, "is not a key prefix", "give the trail's S3 key prefix, like org-trail or logs/org")
+        raise invalid(key, value, "is not a key prefix", "give the trail's S3 key prefix, like org-trail or logs/org")
     return text + "/"
 
 
@@ -449,9 +408,9 @@ def _accounts(key: str, value: Any) -> tuple[str, ...] | None:
     accounts = _list(key, value, example)
     for account in accounts:
         if not _ACCOUNT_ID.match(account):
-            raise _fail(key, account, "is not a 12-digit account ID", f"give {example}")
+            raise invalid(key, account, "is not a 12-digit account ID", f"give {example}")
     if not accounts:
-        raise _fail(key, value, "is empty", f"give {example}")
+        raise invalid(key, value, "is empty", f"give {example}")
     return tuple(dict.fromkeys(accounts))
 
 
@@ -460,23 +419,8 @@ def _deployment_targets(key: str, value: Any) -> tuple[str, ...]:
     targets = _list(key, value, example)
     for target in targets:
         if not _DEPLOYMENT_TARGET.match(target):
-            raise _fail(key, target, "is not an organizational unit or root ID", f"give {example}")
+            raise invalid(key, target, "is not an organizational unit or root ID", f"give {example}")
     return tuple(dict.fromkeys(targets))
-
-
-Parser = Callable[[str, Any], Any]
-
-
-@dataclass(frozen=True)
-class ContextKey:
-    """One `-c key=value` setting: where it goes, how it is checked, and how the README explains it."""
-
-    key: str
-    field: str
-    parse: Parser
-    default: str
-    """The default as the README shows it."""
-    meaning: str
 
 
 ORGANIZATION_CONTEXT: tuple[ContextKey, ...] = (
@@ -522,7 +466,7 @@ ORGANIZATION_CONTEXT: tuple[ContextKey, ...] = (
     ContextKey(
         "createOrganizationTrail",
         "create_organization_trail",
-        _bool,
+        boolean,
         "`false`",
         "`true` creates the organization trail (S3 data events of `watchedBuckets` only, or of every bucket but the "
         "stack's); deploy from the management account.",
@@ -547,7 +491,7 @@ ORGANIZATION_CONTEXT: tuple[ContextKey, ...] = (
     ContextKey(
         "traceRole",
         "trace_role",
-        _bool,
+        boolean,
         "`true`",
         "With the member StackSet: a read-only role in each member account that the function assumes to trace a "
         "finding's source IP there.",
@@ -582,11 +526,11 @@ CONTEXT: tuple[ContextKey, ...] = (
         "log files delivered on the `windowDays` UTC days before it, so a fixed time of day reports a predictable "
         "day and reads each file once. For a cron schedule, the missed-run alarm assumes at most one day between runs.",
     ),
-    ContextKey("windowDays", "window_days", _int_between(1, 30), "`1`", "Days of logs each run scans (1–30)."),
+    *declared_keys(RunSettings),
     ContextKey(
         "logRetentionDays",
         "log_retention_days",
-        _int_between(1, 3650),
+        int_between(1, 3650),
         "`90`",
         "Days the trail's logs, the access logs and the reports are kept (1–3650). The function's log group keeps "
         "logs for the nearest allowed CloudWatch value at or above this.",
@@ -594,7 +538,7 @@ CONTEXT: tuple[ContextKey, ...] = (
     ContextKey(
         "keepLogsOnDestroy",
         "keep_logs_on_destroy",
-        _bool,
+        boolean,
         "`false`",
         "`true` keeps the log and access-log buckets and their contents when the stack is destroyed.",
     ),
@@ -620,19 +564,12 @@ CONTEXT: tuple[ContextKey, ...] = (
     ContextKey(
         "athenaBytesScannedCutoff",
         "athena_bytes_scanned_cutoff",
-        _int_between(MIN_BYTES_SCANNED_CUTOFF, None),
+        int_between(MIN_BYTES_SCANNED_CUTOFF, None),
         "`10000000000` (10 GB, $0.05 a query)",
         "Athena cancels a query that scans more than this, and the run fails (the error alarm tells you). A scheduled "
         "one-day window reads the day's logs: about 110 bytes a CloudTrail event (10 GB covers about 90 million a day) "
         "or 540 bytes an access-log record (about 18 million a day). "
         "At least 10,000,000.",
-    ),
-    ContextKey(
-        "notifyWhenClean",
-        "notify_when_clean",
-        _bool,
-        "`false`",
-        "`true` also sends an email when a run finds nothing.",
     ),
     ContextKey(
         "kmsKeyArn",
@@ -654,21 +591,9 @@ CONTEXT: tuple[ContextKey, ...] = (
         "those eight is the smallest useful choice. The deployment region is always added.",
     ),
     ContextKey(
-        "acceptedFindings",
-        "accepted_findings",
-        _accepted_findings,
-        "`[]`",
-        "Findings you know about, each until a date: "
-        '`[{"principal": "arn:aws:iam::123456789012:user/legacy-*", "userAgent": "*aws-sdk-java/1.11.*", '
-        '"reason": "vendor appliance, replaced in Q1", "expires": "2027-03-31"}]`. An entry matches the principal ARN '
-        "and/or the user agent (`*` any characters, `?` one, the rest literal, case-sensitive) and needs a reason and "
-        "its last day (UTC). A matching finding is counted in the email and the report, not listed as an action; from "
-        "the day after the expiry it is listed again. At most 3,000 bytes of JSON in all.",
-    ),
-    ContextKey(
         "objectLockDays",
         "object_lock_days",
-        _int_between(0, 3650),
+        int_between(0, 3650),
         "`0` (off)",
         "For audit accounts: S3 Object Lock on the log bucket in governance mode, so no log version can be deleted "
         "or overwritten for this many days (0–3650, at most `logRetentionDays`). Needs `keepLogsOnDestroy=true`: "

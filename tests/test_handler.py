@@ -133,6 +133,7 @@ def deployment(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deploymen
         "REPORT_PREFIX": PREFIX,
         "WINDOW_DAYS": "3",
         "NOTIFY_WHEN_CLEAN": "false",
+        "ACCEPTED_FINDINGS": "[]",
     }
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -405,10 +406,16 @@ def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, 
 @pytest.mark.parametrize(
     ("environment", "message"),
     [
-        ({}, "environment variables not set: WORKGROUP, NAMED_QUERY_ID, TOPIC_ARN, REPORT_BUCKET, WINDOW_DAYS"),
+        (
+            {},
+            "environment variables not set: WINDOW_DAYS, NOTIFY_WHEN_CLEAN, ACCEPTED_FINDINGS, WORKGROUP, "
+            "NAMED_QUERY_ID, TOPIC_ARN, REPORT_BUCKET",
+        ),
         ({"WINDOW_DAYS": "0"}, "WINDOW_DAYS='0': expected a whole number, 1 or more"),
         ({"WINDOW_DAYS": "three"}, "WINDOW_DAYS='three'"),
         ({"NOTIFY_WHEN_CLEAN": "yes"}, "NOTIFY_WHEN_CLEAN='yes': expected 'true' or 'false'"),
+        ({"ACCEPTED_FINDINGS": '[{"reason": "r"}]'}, "ACCEPTED_FINDINGS: entry 1 names neither a principal"),
+        ({"ACCEPTED_FINDINGS": "{"}, "ACCEPTED_FINDINGS: is not valid JSON"),
     ],
 )
 def test_bad_environment_names_the_variable(environment: dict[str, str], message: str) -> None:
@@ -419,6 +426,8 @@ def test_bad_environment_names_the_variable(environment: dict[str, str], message
         "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
         "REPORT_BUCKET": "b",
         "WINDOW_DAYS": "3",
+        "NOTIFY_WHEN_CLEAN": "false",
+        "ACCEPTED_FINDINGS": "[]",
     }
     given = {**complete, **environment} if environment else {}
     # WHEN the function's settings are read from it

@@ -18,7 +18,7 @@ from moto.sns.models import sns_backends
 from detector.aws.event import Request
 from detector.aws.location import POINTER
 from detector.aws.run import Outcome, run_detection
-from detector.core import queries
+from detector.core import accepted, queries
 from detector.core.config import FunctionConfig
 from detector.core.engine import Row
 from detector.core.views import VIEW_QUERIES
@@ -53,7 +53,7 @@ class Account:
     sns: Any
     topic_arn: str
 
-    def config(self, accepted_findings: str = "[]") -> FunctionConfig:
+    def config(self, accepted_findings: tuple[accepted.Acceptance, ...] = ()) -> FunctionConfig:
         return FunctionConfig(
             workgroup="primary",
             named_query_id="q",
@@ -64,7 +64,9 @@ class Account:
             accepted_findings=accepted_findings,
         )
 
-    def run(self, day: date, rows: list[dict[str, str | None]], *, accepted_findings: str = "[]") -> Outcome:
+    def run(
+        self, day: date, rows: list[dict[str, str | None]], *, accepted_findings: tuple[accepted.Acceptance, ...] = ()
+    ) -> Outcome:
         """The scheduled run for `day`, with the detection query finding `rows`."""
         return run_detection(
             Engine(rows),
@@ -139,7 +141,7 @@ def test_an_accepted_finding_leaves_the_list_and_returns_after_its_expiry(
     entry = [
         {"principal": "arn:aws:iam::123456789012:user/app-1", "reason": "retired in December", "expires": str(DAY_2)}
     ]
-    entries = json.dumps(entry)
+    entries = accepted.parse_entries(entry)
 
     # WHEN runs on DAY_2 and DAY_3 find clients 1 and 2
     account.run(DAY_2, [detection_row(1), detection_row(2)], accepted_findings=entries)

@@ -75,7 +75,7 @@ def test_both_sources_run_their_own_query_and_share_one_email(both_deployed: str
 
 def test_config_names_each_deployed_sources_query_and_round_trips_through_the_environment() -> None:
     # GIVEN the config of a stack deploying both sources
-    config = FunctionConfig("wg", "q-trail", "arn:t", "b", 1, more_queries="access_logs=q-access")
+    config = FunctionConfig("wg", "q-trail", "arn:t", "b", more_queries="access_logs=q-access")
     # WHEN it goes through the function's environment
     again = FunctionConfig.from_environ(config.to_environ())
     # THEN each source keeps its query, CloudTrail's first
@@ -85,7 +85,7 @@ def test_config_names_each_deployed_sources_query_and_round_trips_through_the_en
 @pytest.mark.parametrize("more", ["access_logs", "=q", "cloudtrail=q2", "access_logs=a,access_logs=b"])
 def test_a_malformed_list_of_more_queries_is_refused_when_read(more: str) -> None:
     # GIVEN an environment whose MORE_QUERIES lacks a query ID, a source, or repeats one
-    environ = FunctionConfig("wg", "q", "arn:t", "b", 1).to_environ() | {"MORE_QUERIES": more}
+    environ = FunctionConfig("wg", "q", "arn:t", "b").to_environ() | {"MORE_QUERIES": more}
     # WHEN the config is read
     # THEN it is refused, naming the variable
     with pytest.raises(InvalidConfig, match="MORE_QUERIES"):

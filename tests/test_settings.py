@@ -12,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from detector.core.config import FunctionConfig, RunSettings
+from detector.core.context_keys import declared_keys
 from detector.core.queries import SIGV2_REGIONS
+from stacks.detector_function import HANDLER
 from stacks.settings import CONTEXT, CONTEXT_KEYS, MIN_BYTES_SCANNED_CUTOFF, DeploySettings, WatchedBucket
-from tests.helpers import REPO_ROOT, cdk_json_context
+from tests.helpers import REPO_ROOT, cached_synth, cdk_json_context, only
 
 
 def test_cdk_json_sets_no_setting_so_each_default_is_defined_once() -> None:
@@ -213,6 +216,42 @@ def test_every_settings_field_has_exactly_one_context_key() -> None:
     # THEN each field is declared once, and nothing else is
     assert missing == set()
     assert sorted(declared) == sorted(field.name for field in fields(DeploySettings))
+
+
+RUN_SETTINGS_GIVEN = (
+    ("windowDays", "3"),
+    ("notifyWhenClean", "true"),
+    (
+        "acceptedFindings",
+        json.dumps([{"principal": "arn:aws:iam::123456789012:user/app", "reason": "vendor", "expires": "2027-03-31"}]),
+    ),
+)
+"""A value other than the default for every run setting."""
+
+
+def test_every_run_setting_reaches_the_function_as_given() -> None:
+    # GIVEN a stack synthesized with a value other than the default for every run setting
+    assert sorted(key for key, _ in RUN_SETTINGS_GIVEN) == sorted(entry.key for entry in declared_keys(RunSettings))
+    _stack, template = cached_synth(RUN_SETTINGS_GIVEN)
+    _, function = only(template, "AWS::Lambda::Function", {"Handler": HANDLER})
+    variables = function["Properties"]["Environment"]["Variables"]
+    # WHEN the function reads its environment
+    config = FunctionConfig.from_environ({k: v if isinstance(v, str) else "x" for k, v in variables.items()})
+    # THEN it has each run setting as synth parsed it, none of them the default
+    expected = DeploySettings.from_context(dict(RUN_SETTINGS_GIVEN)).run_settings()
+    assert config.run_settings() == expected
+    defaults = RunSettings().run_settings()
+    assert all(expected[name] != defaults[name] for name in defaults)
+
+
+def test_the_function_config_survives_its_environment() -> None:
+    # GIVEN a function config with every run setting other than its default
+    settings = DeploySettings.from_context(dict(RUN_SETTINGS_GIVEN))
+    config = FunctionConfig("wg", "q", "arn:aws:sns:us-east-1:123456789012:t", "b", **settings.run_settings())
+    # WHEN it goes through the environment
+    again = FunctionConfig.from_environ(config.to_environ())
+    # THEN it comes back whole
+    assert again == config
 
 
 # --- the source and the watched buckets -------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from detector.aws.athena import AthenaEngine
 from detector.aws.handler import BOTO_CONFIG, handler
 from detector.aws.run_metrics import publish
 from detector.core import metrics
+from detector.core.config import FunctionConfig
 from detector.core.findings import Finding, Report
 from detector.core.window import Window
 
@@ -59,13 +60,13 @@ def deployed(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     athena = boto3.client("athena", region_name=REGION)
     athena.create_work_group(Name="detector", Configuration={})
     query = athena.create_named_query(Name="detection", Database="d", QueryString="SELECT 1", WorkGroup="detector")
-    environment = {
-        "WORKGROUP": "detector",
-        "NAMED_QUERY_ID": query["NamedQueryId"],
-        "TOPIC_ARN": topic,
-        "REPORT_BUCKET": "reports",
-        "WINDOW_DAYS": "3",
-    }
+    environment = FunctionConfig(
+        workgroup="detector",
+        named_query_id=query["NamedQueryId"],
+        topic_arn=topic,
+        report_bucket="reports",
+        window_days=3,
+    ).to_environ()
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     yield

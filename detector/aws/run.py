@@ -17,7 +17,6 @@ from detector.aws.organization import OrganizationRun
 from detector.aws.report_files import write_report
 from detector.aws.review import review, view_runner, write_page
 from detector.aws.trace import EC2Client, trace_sources
-from detector.core import accepted
 from detector.core.config import FunctionConfig
 from detector.core.engine import Engine
 from detector.core.findings import Finding, Report, ranked
@@ -116,7 +115,7 @@ def run_detection(
         run_view=view_runner(
             lambda text: (view_engine() if view_engine else engine).run(text, window.parameters()), views or {}
         ),
-        entries=accepted.parse_entries(config.accepted_findings),
+        entries=config.accepted_findings,
         s3=s3,
         location=location,
         today=today or datetime.now(UTC).date(),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from detector.core.context_keys import invalid
 from detector.core.findings import Finding, Report
 
 PATTERN_KEYS = {"principal": "principal_arn", "userAgent": "user_agent"}
@@ -94,6 +95,20 @@ def parse_entries(value: Any) -> tuple[Acceptance, ...]:
             "use fewer entries with broader patterns"
         )
     return entries
+
+
+def context_value(key: str, value: Any) -> tuple[Acceptance, ...]:
+    """The setting's entries; raises the context's ValueError, with an example of what is allowed."""
+    try:
+        return parse_entries(value)
+    except InvalidAcceptance as error:
+        raise invalid(
+            key,
+            value,
+            str(error),
+            "give a list of entries, each with a principal and/or userAgent pattern, a reason and an expires date, "
+            f"like {EXAMPLE}",
+        ) from None
 
 
 def _entry(number: int, item: Any) -> Acceptance:
