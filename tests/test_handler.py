@@ -125,16 +125,9 @@ def deployment(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deploymen
     query_id = athena.create_named_query(
         Name="detection", Database="detector", QueryString=SAVED_SQL, WorkGroup=WORKGROUP
     )
-    environment = {
-        "WORKGROUP": WORKGROUP,
-        "NAMED_QUERY_ID": query_id["NamedQueryId"],
-        "TOPIC_ARN": topic_arn,
-        "REPORT_BUCKET": BUCKET,
-        "REPORT_PREFIX": PREFIX,
-        "WINDOW_DAYS": "3",
-        "NOTIFY_WHEN_CLEAN": "false",
-        "ACCEPTED_FINDINGS": "[]",
-    }
+    environment = FunctionConfig(
+        WORKGROUP, query_id["NamedQueryId"], topic_arn, BUCKET, report_prefix=PREFIX, window_days=3
+    ).to_environ()
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     yield Deployment(s3, sns, athena, topic_arn, FunctionConfig.from_environ(environment))
@@ -420,15 +413,7 @@ def test_failed_publish_releases_the_window_for_a_retry(deployment: Deployment, 
 )
 def test_bad_environment_names_the_variable(environment: dict[str, str], message: str) -> None:
     # GIVEN a complete environment with one variable wrong, or no environment at all
-    complete = {
-        "WORKGROUP": "w",
-        "NAMED_QUERY_ID": "q",
-        "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t",
-        "REPORT_BUCKET": "b",
-        "WINDOW_DAYS": "3",
-        "NOTIFY_WHEN_CLEAN": "false",
-        "ACCEPTED_FINDINGS": "[]",
-    }
+    complete = FunctionConfig("w", "q", "arn:aws:sns:us-east-1:123456789012:t", "b", window_days=3).to_environ()
     given = {**complete, **environment} if environment else {}
     # WHEN the function's settings are read from it
     with pytest.raises(InvalidConfig) as raised:
