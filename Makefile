@@ -16,7 +16,7 @@ export CDK_DISABLE_CLI_TELEMETRY := 1
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: demo test lint format docs screenshot bench synth checkov deploy destroy samples lock clean
+.PHONY: install demo test lint format docs screenshot bench synth checkov deploy destroy samples lock clean
 
 # Everything: the scan, the CDK app (.[cdk]) and the test tools (.[dev]), the checkout installed in place.
 $(VENV)/.installed: pyproject.toml constraints.txt
@@ -58,7 +58,11 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed .make/chromium lint
+# The four installs are independent, so they run side by side: on a fresh machine most of their time is waiting.
+install:
+	@$(MAKE) --no-print-directory -j4 $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed .make/chromium
+
+test: install lint
 	$(PY) -m pytest -n 2
 
 docs: $(VENV)/.installed
